@@ -1,0 +1,51 @@
+# Every target that runs code depends on the virtual environment, so `make run` and `make test`
+# work from a clean clone. torch is installed first and pinned: a looser pin pulls a CUDA build.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+DATA   ?= ../shared/data
+STAMP  := $(VENV)/.installed
+
+.PHONY: setup run test lint format bench bench-quality bench-claims train-judge train-claims clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	HF_HUB_OFFLINE=1 $(VENV)/bin/crosscheck serve --host 127.0.0.1 --port 8000 --demo examples
+
+test: $(STAMP) lint
+	HF_HUB_OFFLINE=1 $(PY) -m pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy models service
+
+format: $(STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+bench: $(STAMP)
+	HF_HUB_OFFLINE=1 $(PY) bench/speed.py --data $(DATA)
+
+bench-quality: $(STAMP)
+	HF_HUB_OFFLINE=1 $(PY) bench/quality.py --data $(DATA)
+
+bench-claims: $(STAMP)
+	HF_HUB_OFFLINE=1 $(PY) bench/claims.py --data $(DATA)
+
+train-judge: $(STAMP)
+	HF_HUB_OFFLINE=1 $(PY) -m models.training.judge --data $(DATA) --out models/weights/judge
+
+train-claims: $(STAMP)
+	HF_HUB_OFFLINE=1 $(PY) -m models.training.checkworthy --data $(DATA) --out models/weights/checkworthy
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
