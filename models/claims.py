@@ -1,0 +1,448 @@
+"""Claim extraction: body sentences in, atomic check-worthy claims with their facts out.
+
+A long news sentence often states several facts ("Ismail Qaani, commander of the Quds Force,
+arrived in Baghdad late on Sunday"): each becomes a claim of its own, so that another outlet
+that confirms one of them corroborates that fact and not half a sentence. Reported speech is
+split from its source: the claim is what was said, and the attribution records who said it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from models.mentions import Quantity, dates, quantities
+
+if TYPE_CHECKING:
+    from spacy.tokens import Span, Token
+
+    from models.checkworthy import CheckWorthiness
+    from models.embedder import Vectors
+    from models.text import Sentence
+
+REPORTING_VERBS = frozenset(
+    {
+        "say",
+        "tell",
+        "announce",
+        "report",
+        "state",
+        "claim",
+        "add",
+        "warn",
+        "insist",
+        "allege",
+        "explain",
+        "note",
+        "write",
+        "declare",
+        "assert",
+        "acknowledge",
+        "admit",
+        "reveal",
+        "disclose",
+    }
+)
+HEDGES = (
+    "reportedly",
+    "allegedly",
+    "apparently",
+    "purportedly",
+    "supposedly",
+    "possibly",
+    "probably",
+    "likely",
+    "unconfirmed",
+    "appears to",
+    "appeared to",
+    "seems to",
+    "seemed to",
+    "is believed",
+    "are believed",
+    "was believed",
+    "were believed",
+    "is thought",
+    "are thought",
+    "may have",
+    "might have",
+    "could have",
+    "according to",
+)
+_HEDGE_RE = re.compile(r"\b(" + "|".join(re.escape(h) for h in HEDGES) + r")\b", re.IGNORECASE)
+_RELATIVE = frozenset({"which", "who", "whom", "that", "whose"})
+_SPACE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """Who an outlet credits a claim to."""
+
+    source: str
+    verb: str
+    time: str | None = None
+
+
+@dataclass
+class Claim:
+    """An atomic factual claim of one sentence."""
+
+    text: str
+    sentence_index: int
+    sentence: str
+    start: int
+    end: int
+    checkworthiness: float
+    entities: list[tuple[str, str]] = field(default_factory=list)
+    numbers: list[Quantity] = field(default_factory=list)
+    dates: list[str] = field(default_factory=list)
+    attribution: Attribution | None = None
+    hedges: list[str] = field(default_factory=list)
+
+
+def _render(tokens: Iterable[Token]) -> str:
+    ordered = sorted(tokens, key=lambda t: t.i)
+    # Drop punctuation left dangling at either end by removed sub-clauses.
+    while ordered and (ordered[0].is_punct or ordered[0].dep_ in {"cc", "mark"}):
+        ordered = ordered[1:]
+    while ordered and (ordered[-1].is_punct or ordered[-1].dep_ == "cc"):
+        ordered = ordered[:-1]
+    if not ordered:
+        return ""
+    parts: list[str] = []
+    for prev, tok in zip([None, *ordered[:-1]], ordered, strict=True):
+        if prev is not None:
+            gap = tok.i != prev.i + 1 or prev.whitespace_
+            parts.append(" " if gap and not tok.is_punct else "")
+            if tok.is_punct and tok.i != prev.i + 1:
+                parts[-1] = ""
+        parts.append(tok.text)
+    text = _SPACE.sub(" ", "".join(parts)).strip(" ,;:–—-")
+    text = re.sub(r"\s+([,.;:])", r"\1", text)
+    text = re.sub(r",(\s*,)+", ",", text)
+    if text and text[0].islower():
+        text = text[0].upper() + text[1:]
+    if text and text[-1] not in ".!?\"”’":
+        text += "."
+    return text
+
+
+def _subtree(token: Token, drop: set[int]) -> set[Token]:
+    kept: set[Token] = set()
+    stack = [token]
+    while stack:
+        cur = stack.pop()
+        if cur.i in drop:
+            continue
+        kept.add(cur)
+        stack.extend(cur.children)
+    return kept
+
+
+def _noun_phrase(token: Token) -> str:
+    """The noun phrase headed by token, without its clauses and appositions."""
+    drop = {c.i for c in token.children if c.dep_ in {"relcl", "appos", "acl", "punct", "cc"}}
+    drop |= {c.i for c in token.children if c.dep_ == "conj"}
+    return _render(_subtree(token, drop)).rstrip(".")
+
+
+def _subject(verb: Token) -> Token | None:
+    for child in verb.children:
+        if child.dep_ in {"nsubj", "nsubjpass", "expl"}:
+            return child
+    return None
+
+
+def _is_clause(verb: Token) -> bool:
+    return verb.pos_ in {"VERB", "AUX"} and any(
+        c.dep_ in {"nsubj", "nsubjpass", "dobj", "attr", "prep", "acomp", "agent", "ccomp", "xcomp"}
+        for c in verb.children
+    )
+
+
+class _Splitter:
+    """Cuts one parsed sentence into atomic statements."""
+
+    def __init__(self, sentence: Span) -> None:
+        self.sentence = sentence
+        self.pieces: list[str] = []
+
+    def split(self, root: Token, subject_text: str | None = None) -> list[str]:
+        self._clause(root, subject_text)
+        seen: set[str] = set()
+        unique = []
+        for piece in self.pieces:
+            key = piece.lower()
+            if key not in seen and len(piece.split()) >= 4:
+                seen.add(key)
+                unique.append(piece)
+        return unique
+
+    def _clause(self, verb: Token, subject_text: str | None) -> None:
+        drop: set[int] = set()
+        prefix = ""
+        subj = _subject(verb)
+        for child in verb.children:
+            if child.dep_ == "conj" and child.pos_ in {"VERB", "AUX"} and _is_clause(child):
+                drop.add(child.i)
+                inherited = _noun_phrase(subj) if subj is not None else subject_text
+                self._clause(child, None if _subject(child) is not None else inherited)
+            elif child.dep_ == "cc" and any(
+                c.dep_ == "conj" and c.i in drop for c in verb.children
+            ):
+                drop.add(child.i)
+        for token in self.sentence:
+            if token.dep_ == "appos" and _describable(token.head, token):
+                if _is_ancestor(verb, token) and not _inside(token, drop):
+                    drop.add(token.i)
+                    self._apposition(token.head, token)
+            elif token.dep_ == "relcl" and _is_ancestor(verb, token) and not _inside(token, drop):
+                drop.add(token.i)
+                self._relative(token.head, token)
+        if subj is None and subject_text:
+            prefix = subject_text + " "
+            finite = {"VBZ", "VBP", "VBD", "MD"}
+            has_finite = any(
+                c.dep_ in {"aux", "auxpass"} and c.tag_ in finite for c in verb.children
+            )
+            if not has_finite and verb.tag_ in {"VBN", "VBG"} | {"VB"}:
+                # "groups have disputed … and been camped": the shared auxiliary comes along.
+                auxes = [
+                    c.text for c in verb.head.children if c.dep_ == "aux" and c.tag_ in finite
+                ]
+                prefix += " ".join(auxes) + (" " if auxes else "")
+        drop |= _flanking_punct(self.sentence, drop)
+        tokens = _subtree(verb, drop)
+        text = _render(tokens)
+        if text:
+            if prefix:
+                text = prefix + text[0].lower() + text[1:] if not text[:2].isupper() else text
+                text = text[0].upper() + text[1:]
+            self.pieces.insert(0, text) if not self.pieces else self.pieces.append(text)
+
+    def _apposition(self, head: Token, appos: Token) -> None:
+        skip: set[int] = set()
+        if head.ent_type_ != "PERSON" and appos.ent_type_ == "PERSON":
+            # "… leader of the Quds Force, Ismail Ghani": the person is the one described.
+            skip = {appos.i}
+            head, appos = appos, _role_noun(head)
+        name = _noun_phrase(head)
+        skip |= {t.i for t in appos.subtree if t.dep_ == "relcl"}
+        description = _render(_subtree(appos, skip | _flanking_punct(self.sentence, skip)))
+        description = description.rstrip(".")
+        if name and description and len(description.split()) >= 2:
+            verb = "are" if head.tag_ in {"NNS", "NNPS"} else "is"
+            first = next(iter(appos.subtree))
+            if first.pos_ != "PROPN":
+                description = description[0].lower() + description[1:]
+            self.pieces.append(f"{name} {verb} {description}.")
+
+    def _relative(self, head: Token, clause: Token) -> None:
+        persons = [c for c in head.children if c.dep_ == "appos" and c.ent_type_ == "PERSON"]
+        if head.ent_type_ != "PERSON" and persons and any(t.lower_ == "who" for t in clause.lefts):
+            head = persons[0]
+        name = _noun_phrase(head)
+        pronouns = [
+            t for t in clause.subtree if t.lower_ in _RELATIVE and t.dep_ in {"nsubj", "nsubjpass"}
+        ]
+        if not name or not pronouns:
+            return
+        drop = {pronouns[0].i}
+        body = _render(_subtree(clause, drop)).rstrip(".")
+        if body:
+            self.pieces.append(f"{name} {body[0].lower() + body[1:]}.")
+
+
+_ROLE_NOUNS = frozenset(
+    {
+        "leader",
+        "commander",
+        "head",
+        "chief",
+        "replacement",
+        "successor",
+        "president",
+        "minister",
+        "member",
+        "spokesman",
+        "spokeswoman",
+        "spokesperson",
+        "founder",
+        "director",
+        "secretary",
+        "general",
+        "governor",
+        "mayor",
+        "chairman",
+        "officer",
+        "official",
+    }
+)
+_NAMED = frozenset({"PERSON", "ORG", "GPE", "NORP", "FAC", "LOC"})
+
+
+def _describable(head: Token, appos: Token) -> bool:
+    """Whether an apposition describes a named thing (and is not a date or a number)."""
+    if appos.ent_type_ in {"DATE", "TIME", "CARDINAL"} or head.ent_type_ in {"DATE", "TIME"}:
+        return False
+    if head.ent_type_ not in _NAMED and appos.ent_type_ != "PERSON":
+        return False
+    return len(list(appos.subtree)) <= 25
+
+
+def _role_noun(token: Token) -> Token:
+    """Climb "leader of the Quds Force" from "Force" to the role noun "leader"."""
+    cur = token
+    while cur.dep_ == "pobj" and cur.head.lower_ in {"of", "as"}:
+        parent = cur.head.head
+        if parent.lemma_.lower() not in _ROLE_NOUNS:
+            break
+        cur = parent
+    return cur
+
+
+def _flanking_punct(sentence: Span, dropped: set[int]) -> set[int]:
+    """Commas and brackets that only fenced off a removed sub-clause."""
+    extra: set[int] = set()
+    doc = sentence.doc
+    removed = {t.i for i in dropped for t in doc[i].subtree}
+    for i in removed:
+        for j in (min(t.i for t in doc[i].subtree) - 1, max(t.i for t in doc[i].subtree) + 1):
+            if sentence.start <= j < sentence.end and j not in removed:
+                if doc[j].is_punct and doc[j].text in {",", "(", ")", "–", "—", "-", "’", "‘"}:
+                    extra.add(j)
+    return extra
+
+
+def _is_ancestor(ancestor: Token, token: Token) -> bool:
+    return any(a.i == ancestor.i for a in token.ancestors)
+
+
+def _inside(token: Token, dropped: set[int]) -> bool:
+    return any(a.i in dropped for a in token.ancestors)
+
+
+def attribution_of(sentence: Span) -> tuple[Token, Attribution | None]:
+    """The clause holding the claim and whom the sentence credits it to.
+
+    "Officials told the media on Monday that both the drones and explosives were
+    Iranian-made" gives the clause "both the drones and explosives were Iranian-made",
+    attributed to "Officials" (verb "told", time "Monday").
+    """
+    root = sentence.root
+    if root.lemma_.lower() in REPORTING_VERBS:
+        content = [c for c in root.children if c.dep_ in {"ccomp", "parataxis"}]
+        speaker = [c for c in root.children if c.dep_ in {"nsubj", "nsubjpass"}]
+        if content and speaker:
+            time = None
+            for child in root.children:
+                if child.dep_ in {"prep", "npadvmod"} or child.ent_type_ == "DATE":
+                    dated = [t for t in child.subtree if t.ent_type_ == "DATE"]
+                    if dated:
+                        time = " ".join(t.text for t in dated)
+            return content[0], Attribution(_noun_phrase(speaker[0]), root.text.lower(), time)
+    for token in sentence:
+        # "according to X, ..." credits X.
+        if token.lower_ == "according" and token.i + 1 < sentence.end:
+            nxt = sentence.doc[token.i + 1]
+            objects = [c for c in nxt.children if c.dep_ == "pobj"]
+            if nxt.lower_ == "to" and objects:
+                return root, Attribution(_noun_phrase(objects[0]), "according to")
+    return root, None
+
+
+def heuristic_checkworthiness(sentence: Span) -> float:
+    """A rule-of-thumb score for when no trained check-worthiness model is installed."""
+    score = 0.3
+    if any(e.label_ in {"PERSON", "ORG", "GPE", "NORP", "FAC", "LOC"} for e in sentence.ents):
+        score += 0.25
+    if any(t.pos_ == "NUM" for t in sentence) or any(e.label_ == "DATE" for e in sentence.ents):
+        score += 0.2
+    if any(t.tag_ in {"VBD", "VBN"} for t in sentence):
+        score += 0.15
+    if sentence.text.rstrip().endswith("?"):
+        score -= 0.5
+    if any(t.lower_ in {"i", "you", "we"} for t in sentence):
+        score -= 0.2
+    return float(min(1.0, max(0.0, score)))
+
+
+class ClaimExtractor:
+    """Picks check-worthy sentences and cuts them into atomic claims."""
+
+    def __init__(self, checkworthiness: CheckWorthiness | None, threshold: float | None) -> None:
+        self.model = checkworthiness
+        default = checkworthiness.threshold if checkworthiness is not None else 0.5
+        self.threshold = threshold if threshold is not None else default
+
+    def score(self, sentences: Sequence[Sentence], embeddings: Vectors) -> list[float]:
+        """Check-worthiness of each sentence."""
+        spans = [s.span for s in sentences]
+        if any(span is None for span in spans):
+            raise ValueError("sentences must carry their spaCy span")
+        parsed: list[Span] = [span for span in spans if span is not None]
+        if self.model is not None and parsed:
+            return [float(x) for x in self.model.score(parsed, embeddings)]
+        return [heuristic_checkworthiness(span) for span in parsed]
+
+    def extract(self, sentences: Sequence[Sentence], embeddings: Vectors) -> list[Claim]:
+        """Atomic claims of the check-worthy sentences.
+
+        Args:
+            sentences: Body sentences with their spaCy spans.
+            embeddings: Sentence embeddings, one row per sentence.
+
+        Returns:
+            Claims in reading order; each keeps the span of its sentence.
+        """
+        scores = self.score(sentences, embeddings) if len(sentences) else []
+        claims: list[Claim] = []
+        for index, (sentence, score) in enumerate(zip(sentences, scores, strict=True)):
+            span = sentence.span
+            if span is None or score < self.threshold or not _declarative(span):
+                continue
+            clause, attribution = attribution_of(span)
+            pieces = _Splitter(span).split(clause) or [sentence.text]
+            hedges = sorted({m.group(1).lower() for m in _HEDGE_RE.finditer(sentence.text)})
+            for piece in pieces:
+                claims.append(
+                    Claim(
+                        text=piece,
+                        sentence_index=index,
+                        sentence=sentence.text,
+                        start=sentence.start,
+                        end=sentence.end,
+                        checkworthiness=score,
+                        entities=[
+                            (e.text, e.label_)
+                            for e in span.ents
+                            if e.text.lower() in piece.lower()
+                        ],
+                        numbers=[q for q in quantities(span) if q.text.lower() in piece.lower()],
+                        dates=[d.text for d in dates(span) if d.text.lower() in piece.lower()],
+                        attribution=attribution,
+                        hedges=hedges,
+                    )
+                )
+        return claims
+
+
+def _declarative(span: Span) -> bool:
+    text = span.text.strip()
+    if text.endswith("?") or len([t for t in span if not t.is_punct]) < 5:
+        return False
+    return any(t.pos_ in {"VERB", "AUX"} for t in span)
+
+
+def claim_embeddings_needed(claims: Sequence[Claim]) -> list[str]:
+    """Texts to embed for the claims (the atomic statements)."""
+    return [c.text for c in claims]
+
+
+def stack(vectors: Sequence[Vectors]) -> Vectors:
+    """Stack embedding blocks (possibly empty) into one array."""
+    blocks = [v for v in vectors if len(v)]
+    return np.vstack(blocks) if blocks else np.zeros((0, 384), dtype=np.float32)

@@ -1,0 +1,69 @@
+"""Settings: every knob of the service in one place, read from CROSSCHECK_* environment variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Service settings; each field's description is its documentation (tests check they all have one)."""
+
+    model_config = SettingsConfigDict(env_prefix="CROSSCHECK_", extra="ignore")
+
+    database_url: str = Field(
+        "sqlite:///crosscheck.db",
+        description="SQLAlchemy URL of the database: a SQLite file by default, or "
+        "postgresql+psycopg://user@host/db.",
+    )
+    max_body_bytes: int = Field(
+        2 * 1024 * 1024, gt=0, description="Largest request body accepted, in bytes (413 above)."
+    )
+    max_text_chars: int = Field(
+        200_000, gt=0, description="Longest article text accepted, in characters (422 above)."
+    )
+    max_batch: int = Field(
+        100, gt=0, le=1000, description="Most articles (or judge pairs) accepted in one request."
+    )
+    story_window_hours: float = Field(
+        72.0, gt=0, description="An article joins a story only if it is published this close to it."
+    )
+    story_join_similarity: float = Field(
+        0.55,
+        ge=0,
+        le=1,
+        description="Least cosine similarity of title-and-lead embeddings for joining a story.",
+    )
+    duplicate_similarity: float = Field(
+        0.9,
+        ge=0,
+        le=1,
+        description="Share of shared word shingles above which two articles have one origin.",
+    )
+    candidates_per_origin: int = Field(
+        4, gt=0, le=50, description="Evidence windows retrieved per claim from each other origin."
+    )
+    checkworthiness_threshold: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="Least check-worthiness score for a sentence to become a claim; "
+        "unset means the threshold shipped with the model.",
+    )
+    use_nli: bool = Field(
+        True,
+        description="Use the trained NLI cross-encoder in the judge when its weights are present.",
+    )
+    demo_dir: Path | None = Field(
+        None, description="Directory of example articles loaded as a demo story at start-up."
+    )
+    log_level: str = Field("INFO", description="Logging level of the service.")
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if not value.startswith(("sqlite", "postgresql")):
+            raise ValueError("database_url must be a sqlite:// or postgresql:// URL")
+        return value

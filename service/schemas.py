@@ -1,0 +1,326 @@
+"""Request and response models: the public contract of the HTTP API and of `crosscheck compare --json`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from models.labels import Reason, Relation, Verdict
+
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+
+SEED_EXAMPLE = (
+    "Ismail Qaani, commander of the Islamic Revolutionary Guard Corps' expeditionary Quds Force, "
+    "arrived in Baghdad late on Sunday, November 7 in an unannounced visit. Tehran initially "
+    "denied the visit, which was later confirmed by Reuters."
+)
+
+
+class Strict(BaseModel):
+    """Base of request models: unknown fields are refused rather than silently dropped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ArticleIn(Strict):
+    """One article to compare: plain text or HTML, with what is known of its origin."""
+
+    text: str = Field(
+        min_length=1,
+        description="The article: plain text or HTML (detected, or set by `format`).",
+        examples=[SEED_EXAMPLE],
+    )
+    source: ShortText | None = Field(
+        None,
+        description="Outlet name; derived from the URL's domain when missing.",
+        examples=["IranWire"],
+    )
+    url: Annotated[str, StringConstraints(max_length=2000, pattern=r"^https?://\S+$")] | None = (
+        Field(None, description="Canonical URL; a second submission of it is idempotent.")
+    )
+    title: ShortText | None = Field(None, description="Headline; the first body line when missing.")
+    published_at: datetime | None = Field(
+        None, description="Publication time (ISO 8601); the submission time when missing."
+    )
+    story: ShortText | None = Field(
+        None,
+        description="Client story key: articles with the same key form one story; "
+        "when missing, the article joins the nearest recent story or opens a new one.",
+    )
+    format: Literal["text", "html"] | None = Field(
+        None, description="Format of `text`; detected from its content when missing."
+    )
+
+
+class ArticleBatchIn(Strict):
+    """A batch of articles, processed in order."""
+
+    articles: list[ArticleIn] = Field(min_length=1, description="The articles, at most max_batch.")
+
+
+class EvidencePublic(BaseModel):
+    """Another outlet's words about a claim."""
+
+    article_id: str | None = Field(description="Id of the article holding the evidence.")
+    source: str = Field(description="Outlet of the evidence.")
+    text: str = Field(description="The evidence sentence(s), as that outlet wrote them.")
+    start: int = Field(description="Character offset of the evidence in that article's text.")
+    end: int = Field(description="End offset (exclusive) of the evidence.")
+    relation: Relation
+    score: float = Field(description="Probability of the relation, 0 to 1.")
+    reason: Reason
+    explanation: str = Field(description="Why, in words a person can read.")
+
+
+class Attribution(BaseModel):
+    """Who a claim is attributed to, and how."""
+
+    source: str = Field(description="The speaker or body the text credits (\"officials\").")
+    verb: str = Field(description="The reporting verb (\"told\", \"said\").")
+    time: str | None = Field(None, description="When it was said, if stated.")
+
+
+class Quantity(BaseModel):
+    """A number in a claim and what it counts."""
+
+    value: float
+    text: str = Field(description="The number as written (\"two other drones\").")
+    counts: str | None = Field(description="Lemma of the counted noun (\"drone\").")
+
+
+class Entity(BaseModel):
+    """A named entity found in a claim."""
+
+    text: str
+    label: str = Field(description="spaCy entity label: PERSON, ORG, GPE, DATE, …")
+
+
+class ClaimPublic(BaseModel):
+    """A check-worthy factual claim with its verdict and evidence."""
+
+    id: str
+    article_id: str
+    source: str
+    text: str = Field(description="The claim as an atomic statement.")
+    sentence: str = Field(description="The sentence the claim comes from.")
+    start: int = Field(description="Character offset of that sentence in the article text.")
+    end: int = Field(description="End offset (exclusive) of that sentence.")
+    checkworthiness: float = Field(description="Check-worthiness score, 0 to 1.")
+    verdict: Verdict
+    supporting_origins: int = Field(description="Independent origins that support the claim.")
+    contradicting_origins: int = Field(description="Origins that contradict the claim.")
+    entities: list[Entity] = []
+    numbers: list[Quantity] = []
+    dates: list[str] = []
+    attribution: Attribution | None = None
+    hedges: list[str] = Field([], description="Hedging words (\"reportedly\", \"allegedly\").")
+    evidence: list[EvidencePublic] = []
+
+
+class ArticleSummary(BaseModel):
+    """An article without its claims."""
+
+    id: str
+    story_id: str
+    source: str
+    origin_id: str = Field(description="Articles sharing an origin are copies of one report.")
+    url: str | None
+    title: str | None
+    published_at: datetime
+    created_at: datetime
+
+
+class ArticlePublic(ArticleSummary):
+    """An article with its cleaned text and claims."""
+
+    text: str = Field(description="The text that claim and evidence offsets refer to.")
+    claims: list[ClaimPublic]
+
+
+class SubmitResult(BaseModel):
+    """What became of one submitted article."""
+
+    created: bool = Field(description="False when the article was already stored (idempotent).")
+    article: ArticlePublic
+
+
+class SubmitResponse(BaseModel):
+    """Results of a submission, in the order of the articles."""
+
+    data: list[SubmitResult]
+    count: int
+
+
+class StorySummary(BaseModel):
+    """A story with its counts."""
+
+    id: str
+    key: str | None = Field(description="The client's story key, if one was given.")
+    title: str | None
+    created_at: datetime
+    updated_at: datetime
+    articles: int
+    sources: int
+    claims: int
+    corroborated: int
+    contested: int
+    single_source: int
+
+
+class StoriesPublic(BaseModel):
+    """One page of stories, newest first."""
+
+    data: list[StorySummary]
+    count: int = Field(description="Number of stories in all.")
+    offset: int
+    limit: int
+
+
+class GroupedClaim(BaseModel):
+    """One outlet's telling of a fact."""
+
+    claim_id: str
+    article_id: str
+    source: str
+    text: str
+    verdict: Verdict
+
+
+class ClaimGroup(BaseModel):
+    """The same fact as told by each outlet."""
+
+    verdict: Verdict = Field(description="contested if any telling is contested, and so on.")
+    claims: list[GroupedClaim]
+
+
+class StoryPublic(StorySummary):
+    """A story: its articles, every claim with verdict and evidence, and claims grouped by fact."""
+
+    article_list: list[ArticleSummary]
+    claim_list: list[ClaimPublic]
+    claim_groups: list[ClaimGroup]
+
+
+class SourcePublic(BaseModel):
+    """An outlet and how its claims fare."""
+
+    name: str
+    domain: str | None
+    articles: int
+    claims: int
+    corroborated_share: float
+    contested_share: float
+    single_source_share: float
+
+
+class SourcesPublic(BaseModel):
+    """Every outlet seen."""
+
+    data: list[SourcePublic]
+    count: int
+
+
+class CompareIn(Strict):
+    """Articles to compare without storing anything."""
+
+    articles: list[ArticleIn] = Field(min_length=1)
+
+
+class CompareEvidence(BaseModel):
+    """Evidence in a compare report."""
+
+    article: int = Field(description="Index of the evidence's article in the request.")
+    source: str
+    text: str
+    start: int
+    end: int
+    relation: Relation
+    reason: Reason
+    explanation: str
+    score: float
+
+
+class CompareClaim(BaseModel):
+    """A claim in a compare report."""
+
+    id: str = Field(description="Article index and claim index: \"0.3\".")
+    text: str
+    sentence: str
+    start: int
+    end: int
+    verdict: Verdict
+    attribution: Attribution | None = None
+    hedges: list[str] = []
+    evidence: list[CompareEvidence]
+
+
+class CompareArticle(BaseModel):
+    """One article of a compare report."""
+
+    source: str
+    title: str | None
+    origin: int = Field(description="Index of the first article of this article's origin.")
+    claims: list[CompareClaim]
+
+
+class CompareStory(BaseModel):
+    """Totals of a compare report."""
+
+    articles: int
+    origins: int
+    claims: int
+    corroborated: int
+    contested: int
+    single_source: int
+    claim_groups: list[list[str]] = Field(
+        description="Claim ids of the same fact across outlets, grouped."
+    )
+
+
+class CompareReport(BaseModel):
+    """The claim-by-claim report on a set of articles."""
+
+    articles: list[CompareArticle]
+    story: CompareStory
+
+
+class JudgePairIn(Strict):
+    """A claim and a piece of another outlet's text."""
+
+    claim: str = Field(min_length=1, max_length=5000, examples=["Two drones were shot down."])
+    evidence: str = Field(
+        min_length=1, max_length=20000, examples=["Security forces shot down three drones."]
+    )
+
+
+class JudgeIn(Strict):
+    """Pairs to judge."""
+
+    pairs: list[JudgePairIn] = Field(min_length=1)
+
+
+class JudgementPublic(BaseModel):
+    """The relation of the evidence to the claim."""
+
+    relation: Relation
+    probability: float
+    reason: Reason
+    explanation: str
+    evidence_start: int = Field(description="Offset of the deciding span in the evidence.")
+    evidence_end: int
+
+
+class JudgementsPublic(BaseModel):
+    """Judgements in the order of the pairs."""
+
+    data: list[JudgementPublic]
+    count: int
+
+
+class Health(BaseModel):
+    """Liveness or readiness."""
+
+    status: Literal["ok", "loading", "unavailable"]
+    detail: dict[str, str] = {}
