@@ -1,0 +1,56 @@
+"""Articles: submit one or a batch; read one back with its claims."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Response, status
+from pydantic import Discriminator, Tag
+
+from service.api import examples
+from service.api.deps import CoreDep, SettingsDep
+from service.api.limits import check_batch
+from service.api.problems import problem_responses
+from service.schemas import ArticleBatchIn, ArticleIn, ArticlePublic, SubmitResponse
+
+router = APIRouter(prefix="/v1/articles", tags=["articles"])
+
+
+def _kind(value: Any) -> str:
+    # Decide the branch up front, so that a bad batch is not also reported as a bad article.
+    return "batch" if isinstance(value, dict) and "articles" in value else "article"
+
+
+SubmitBody = Annotated[
+    Annotated[ArticleIn, Tag("article")] | Annotated[ArticleBatchIn, Tag("batch")],
+    Discriminator(_kind),
+]
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        200: {"model": SubmitResponse, "description": "Every article was already stored."},
+        **problem_responses(400, 413, 422),
+    },
+)
+def submit_articles(
+    payload: Annotated[SubmitBody, Body(openapi_examples=examples.SUBMIT)],
+    core: CoreDep,
+    settings: SettingsDep,
+    response: Response,
+) -> SubmitResponse:
+    """Submit one article or a batch `{"articles": [...]}`; 201 if any was new, 200 if none."""
+    articles = payload.articles if isinstance(payload, ArticleBatchIn) else [payload]
+    check_batch(articles, settings.max_batch, "articles")
+    result = core.submit(articles)
+    if not any(item.created for item in result.data):
+        response.status_code = status.HTTP_200_OK
+    return result
+
+
+@router.get("/{article_id}", responses=problem_responses(404, 422))
+def get_article(article_id: str, core: CoreDep) -> ArticlePublic:
+    """One stored article with its cleaned text and claims."""
+    return core.article(article_id)

@@ -1,0 +1,17 @@
+"""Claims: one check-worthy statement with its verdict and evidence."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from service.api.deps import CoreDep
+from service.api.problems import problem_responses
+from service.schemas import ClaimPublic
+
+router = APIRouter(prefix="/v1/claims", tags=["claims"])
+
+
+@router.get("/{claim_id}", responses=problem_responses(404, 422))
+def get_claim(claim_id: str, core: CoreDep) -> ClaimPublic:
+    """One claim with its verdict, counts of origins and evidence."""
+    return core.claim(claim_id)

@@ -1,0 +1,26 @@
+"""Compare: the claim-by-claim report on a set of articles, stateless."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body
+
+from service.api import examples
+from service.api.deps import CoreDep, SettingsDep
+from service.api.limits import check_batch
+from service.api.problems import problem_responses
+from service.schemas import CompareIn, CompareReport
+
+router = APIRouter(prefix="/v1/compare", tags=["compare"])
+
+
+@router.post("", responses=problem_responses(400, 413, 422))
+def compare(
+    payload: Annotated[CompareIn, Body(openapi_examples=examples.COMPARE)],
+    core: CoreDep,
+    settings: SettingsDep,
+) -> CompareReport:
+    """Compare articles as one story and report every claim's verdict; nothing is stored."""
+    check_batch(payload.articles, settings.max_batch, "articles")
+    return core.compare(payload.articles)

@@ -1,0 +1,24 @@
+"""Typed dependencies of the route handlers: the core and the settings hung on app.state."""
+
+from __future__ import annotations
+
+from typing import Annotated, cast
+
+from fastapi import Depends, Request
+
+from service.config import Settings
+from service.core import Crosscheck
+
+
+def get_core(request: Request) -> Crosscheck:
+    """The one Crosscheck built in the lifespan."""
+    return cast(Crosscheck, request.app.state.core)
+
+
+def get_settings(request: Request) -> Settings:
+    """The settings the app was created with."""
+    return cast(Settings, request.app.state.settings)
+
+
+CoreDep = Annotated[Crosscheck, Depends(get_core)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]

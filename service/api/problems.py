@@ -1,0 +1,258 @@
+"""Every error answer of the API: one application/problem+json builder (RFC 9457) and its handlers.
+
+Domain errors are types (`service.errors`); this module is the one place that turns them, and the
+framework's own errors, into problem documents. Request bodies are never logged nor echoed back.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Sequence
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import JSONResponse, Response
+
+from models.errors import CrosscheckError, InputError, ModelMissingError
+from service.errors import NotFoundError, PayloadTooLargeError
+
+log = logging.getLogger(__name__)
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+PROBLEM_TYPE_BASE = "urn:crosscheck:problem:"
+MAX_ERRORS = 20  # a long batch of bad articles must not make an even longer answer
+
+
+def _escape_markup(text: str) -> str:
+    # JSON parsers decode these escapes back, but the bytes on the wire never hold markup a
+    # browser could sniff and render (the same guard Go's encoding/json applies).
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+class SafeJSONResponse(JSONResponse):
+    """JSON whose bytes never contain `<`, `>` or `&`: no response can carry live markup."""
+
+    def render(self, content: Any) -> bytes:
+        """Serialise compactly, with markup characters escaped."""
+        text = json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+        return _escape_markup(text).encode("utf-8")
+
+
+class ProblemResponse(SafeJSONResponse):
+    """A problem document (RFC 9457)."""
+
+    media_type = PROBLEM_MEDIA_TYPE
+
+
+class FieldError(BaseModel):
+    """One invalid part of a request."""
+
+    loc: list[str | int] = Field(description="Where: `body`, `query` or `path`, then the keys.")
+    msg: str = Field(description="What is wrong, in words.")
+    type: str = Field(description="Machine-readable kind of error (pydantic's error type).")
+
+
+class Problem(BaseModel):
+    """An error answer (RFC 9457 problem details), served as application/problem+json."""
+
+    type: str = Field(description="URI naming the kind of problem.", examples=["about:blank"])
+    title: str = Field(description="Short summary of the kind of problem.")
+    status: int = Field(description="The HTTP status code.")
+    detail: str = Field(description="What went wrong with this request, in words.")
+    instance: str = Field(description="The path of the request that failed.")
+    errors: list[FieldError] | None = Field(
+        None, description="For validation errors: each invalid part of the request."
+    )
+
+
+def problem_response(
+    status: int,
+    detail: str,
+    *,
+    instance: str,
+    slug: str | None = None,
+    title: str | None = None,
+    errors: Sequence[FieldError] | None = None,
+    headers: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> ProblemResponse:
+    """Build the one shape every error of the API takes.
+
+    Args:
+        status: HTTP status code.
+        detail: What went wrong with this request, in words.
+        instance: The request path.
+        slug: Kind of problem; `about:blank` (the status says it all) when missing.
+        title: Summary of the kind; the status phrase when missing.
+        errors: Invalid parts of the request, for validation errors.
+        headers: Extra response headers (`Allow` for 405).
+        extra: Extension members (RFC 9457 section 3.2).
+
+    Returns:
+        The application/problem+json response.
+    """
+    body: dict[str, Any] = {
+        "type": PROBLEM_TYPE_BASE + slug if slug else "about:blank",
+        "title": title or HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        "instance": instance,
+    }
+    if errors is not None:
+        body["errors"] = [e.model_dump() for e in errors[:MAX_ERRORS]]
+    if extra:
+        body.update(extra)
+    return ProblemResponse(body, status_code=status, headers=headers)
+
+
+# Domain error type -> (status, slug, title). Subclasses inherit their base's entry.
+_DOMAIN: dict[type[CrosscheckError], tuple[int, str, str]] = {
+    NotFoundError: (404, "not-found", "Not found"),
+    PayloadTooLargeError: (413, "payload-too-large", "Payload too large"),
+    InputError: (422, "invalid-input", "Invalid input"),
+    ModelMissingError: (503, "model-missing", "Model missing"),
+    CrosscheckError: (500, "internal", "Internal error"),
+}
+
+
+def _domain_entry(exc: CrosscheckError) -> tuple[int, str, str]:
+    for cls in type(exc).__mro__:
+        if cls in _DOMAIN:
+            return _DOMAIN[cls]
+    return _DOMAIN[CrosscheckError]
+
+
+async def _domain_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, CrosscheckError)
+    status, slug, title = _domain_entry(exc)
+    if status >= 500:
+        log.error("%s on %s %s: %s", type(exc).__name__, request.method, request.url.path, exc)
+    return problem_response(
+        status, str(exc) or title, instance=request.url.path, slug=slug, title=title
+    )
+
+
+def _loc(loc: Sequence[Any]) -> list[str | int]:
+    return [part if isinstance(part, int) else str(part) for part in loc]
+
+
+async def _validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    raw = list(exc.errors())
+    if any(err.get("type") == "json_invalid" for err in raw):
+        err = raw[0]
+        reason = (err.get("ctx") or {}).get("error", "not JSON")
+        where = err["loc"][-1] if err.get("loc") else "?"
+        return problem_response(
+            400,
+            f"The request body is not valid JSON: {reason} (at character {where}).",
+            instance=request.url.path,
+            slug="invalid-json",
+            title="Invalid JSON",
+        )
+    # Only where and what: the `input` and `ctx` members would echo the (possibly huge) input.
+    errors = [
+        FieldError(loc=_loc(err.get("loc", ())), msg=str(err.get("msg", "")), type=err["type"])
+        for err in raw
+    ]
+    first = errors[0] if errors else None
+    where = ".".join(str(p) for p in first.loc) if first else "request"
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    detail = f"{where}: {first.msg}{more}" if first else "The request is invalid."
+    return problem_response(
+        422,
+        detail,
+        instance=request.url.path,
+        slug="validation",
+        title="Invalid request",
+        errors=errors,
+    )
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
+    slug: str | None = None
+    title: str | None = None
+    if exc.status_code == 400 and detail == "There was an error parsing the body":
+        # FastAPI's answer to a body that is not UTF-8 (json.loads raises UnicodeDecodeError).
+        detail = "The request body could not be read: it must be UTF-8 encoded JSON."
+        slug, title = "invalid-json", "Invalid JSON"
+    elif exc.status_code == 404 and detail == "Not Found":
+        detail = f"No route matches {request.url.path}."
+    elif exc.status_code == 405:
+        detail = f"{request.method} is not allowed on {request.url.path}."
+    return problem_response(
+        exc.status_code,
+        detail,
+        instance=request.url.path,
+        slug=slug,
+        title=title,
+        headers=dict(exc.headers) if exc.headers else None,
+    )
+
+
+async def _unexpected_error(request: Request, exc: Exception) -> Response:
+    # Starlette re-raises after this answer, so the server logs the traceback as well; the id
+    # ties the client's answer to the log line without telling the client anything internal.
+    incident = uuid.uuid4().hex[:12]
+    log.exception(
+        "unhandled %s on %s %s (incident %s)",
+        type(exc).__name__,
+        request.method,
+        request.url.path,
+        incident,
+    )
+    return problem_response(
+        500,
+        f"An internal error occurred; it was logged as incident {incident}.",
+        instance=request.url.path,
+        slug="internal",
+        title="Internal error",
+    )
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Route every error the app can raise to one problem+json answer."""
+    app.add_exception_handler(CrosscheckError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected_error)
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` entries documenting these error statuses as problem+json."""
+    return {
+        status: {"model": Problem, "description": _STATUS_DOCS.get(status, "")}
+        for status in statuses
+    }
+
+
+_STATUS_DOCS = {
+    400: "The body is not JSON, or not UTF-8.",
+    404: "No such id.",
+    413: "The body is larger than the configured limit.",
+    422: "The request is invalid: a field, a text that holds no claim, or a batch too large.",
+    503: "A component is not ready.",
+}
+
+
+def relabel_problem_media_type(schema: dict[str, Any]) -> dict[str, Any]:
+    """Document error answers under application/problem+json, the type they are served as.
+
+    FastAPI files every `responses=` model under the route's own media type; this moves the
+    error statuses (4xx, 5xx) to the problem media type.
+    """
+    for path_item in schema.get("paths", {}).values():
+        for operation in path_item.values():
+            for code, answer in operation.get("responses", {}).items():
+                content = answer.get("content", {})
+                if code[:1] in "45" and "application/json" in content:
+                    content[PROBLEM_MEDIA_TYPE] = content.pop("application/json")
+    return schema

@@ -1,0 +1,100 @@
+"""The FastAPI app factory: routers, error translation, limits, and the core in the lifespan."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
+
+from service.api import articles, claims, compare, health, judge, sources, stories
+from service.api.limits import BodySizeLimit
+from service.api.problems import (
+    SafeJSONResponse,
+    install_problem_handlers,
+    relabel_problem_media_type,
+)
+from service.config import Settings
+from service.core import Crosscheck
+from service.files import article_files, read_article
+
+log = logging.getLogger(__name__)
+
+DEMO_STORY = "demo"
+DESCRIPTION = (
+    "Submit news articles; crosscheck extracts their factual claims and tells, claim by claim, "
+    "whether independent outlets in the same story corroborate it, contest it, or leave it "
+    "single-source, with the evidence. Errors are `application/problem+json` (RFC 9457)."
+)
+
+
+def load_demo(core: Crosscheck, directory: Path) -> tuple[int, int]:
+    """Submit the articles of `directory` as the story "demo"; a second run creates nothing.
+
+    Returns:
+        Numbers of articles created and already stored.
+    """
+    paths = article_files(directory)
+    if not paths:
+        log.warning("demo directory %s holds no .txt or .html article", directory)
+        return 0, 0
+    result = core.submit([read_article(p, story=DEMO_STORY) for p in paths])
+    created = sum(item.created for item in result.data)
+    return created, result.count - created
+
+
+def create_app(settings: Settings | None = None, core: Crosscheck | None = None) -> FastAPI:
+    """Build the app; the lifespan builds the core unless one is passed in (then left open).
+
+    Args:
+        settings: Service settings; read from CROSSCHECK_* variables (or the core's) when missing.
+        core: An already built core, shared across apps (tests load the models once this way).
+    """
+    if settings is None:
+        settings = core.settings if core is not None else Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = core is None
+        built = await run_in_threadpool(Crosscheck, settings) if core is None else core
+        app.state.core = built
+        try:
+            if settings.demo_dir is not None:
+                created, stored = await run_in_threadpool(load_demo, built, settings.demo_dir)
+                log.info("demo story: %d articles created, %d already stored", created, stored)
+            yield
+        finally:
+            if owned:
+                built.close()
+
+    app = FastAPI(
+        title="crosscheck",
+        version="0.1.0",
+        summary="Which claims of a news article other outlets corroborate, contest, "
+        "or leave single-source.",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        default_response_class=SafeJSONResponse,
+    )
+    app.state.settings = settings
+    install_problem_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    for module in (articles, stories, claims, sources, compare, judge, health):
+        app.include_router(module.router)
+    _document_problems(app)
+    return app
+
+
+def _document_problems(app: FastAPI) -> None:
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = relabel_problem_media_type(build())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -1,0 +1,276 @@
+"""The `crosscheck` command: serve, compare, ingest, judge — each one call into the core.
+
+Exit codes: 0 success, 1 bad input (with a message on standard error), 2 usage errors.
+"""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import logging
+import sys
+import tempfile
+import textwrap
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any, ParamSpec, TypeVar
+
+import click
+from pydantic import ValidationError
+from tqdm import tqdm
+
+from models.errors import CrosscheckError, InputError
+from models.labels import Verdict
+from service.config import Settings
+from service.core import Crosscheck
+from service.files import article_files, read_article
+from service.schemas import ArticleIn, CompareReport, JudgePairIn
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+MARKERS = {
+    Verdict.CORROBORATED: "[+]",
+    Verdict.CONTESTED: "[!]",
+    Verdict.SINGLE_SOURCE: "[ ]",
+}
+WIDTH = 100
+
+
+def _brief(error: ValidationError) -> str:
+    """The first problem of a validation error, without echoing the input."""
+    first = error.errors()[0]
+    where = ".".join(str(p) for p in first["loc"]) or "value"
+    more = f" (and {error.error_count() - 1} more)" if error.error_count() > 1 else ""
+    return f"{where}: {first['msg']}{more}"
+
+
+def _input_errors_exit_1(command: Callable[P, R]) -> Callable[P, R]:
+    """Turn crosscheck's input and model errors into exit code 1 with a one-line message."""
+
+    @functools.wraps(command)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return command(*args, **kwargs)
+        except CrosscheckError as exc:
+            raise click.ClickException(str(exc)) from exc
+        except ValidationError as exc:
+            raise click.ClickException(_brief(exc)) from exc
+
+    return run
+
+
+def _settings(**overrides: Any) -> Settings:
+    """Settings from CROSSCHECK_* variables, with the options given on the command line."""
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        raise click.UsageError(f"invalid setting: {_brief(exc)}") from exc
+
+
+@contextmanager
+def _core(settings: Settings) -> Iterator[Crosscheck]:
+    core = Crosscheck(settings)
+    try:
+        yield core
+    finally:
+        core.close()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """crosscheck: which claims of news articles other outlets corroborate, contest, or leave
+    single-source."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option(
+    "--demo",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Directory of .txt/.html articles to load as the story 'demo' at start-up.",
+)
+@click.option("--database-url", help="SQLAlchemy URL (default: CROSSCHECK_DATABASE_URL).")
+def serve(host: str, port: int, demo: Path | None, database_url: str | None) -> None:
+    """Run the HTTP API (OpenAPI at /docs)."""
+    import uvicorn
+
+    from service.app import create_app
+
+    settings = _settings(demo_dir=demo, database_url=database_url)
+    level = settings.log_level.upper()
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level.lower())
+
+
+@main.command()
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option(
+    "--source",
+    "sources",
+    multiple=True,
+    metavar="NAME",
+    help="Outlet of each file, in order (repeat it); the file name's stem when missing.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@_input_errors_exit_1
+def compare(files: tuple[Path, ...], sources: tuple[str, ...], as_json: bool) -> None:
+    """Compare article files (plain text or HTML) claim by claim; nothing is stored."""
+    if len(sources) > len(files):
+        raise click.UsageError(f"{len(sources)} --source names for {len(files)} files")
+    names: list[str | None] = [*sources, *[None] * (len(files) - len(sources))]
+    articles = [read_article(path, source=name) for path, name in zip(files, names, strict=True)]
+    # compare stores nothing: a throw-away database keeps it from touching the configured one.
+    with tempfile.TemporaryDirectory(prefix="crosscheck-") as scratch:
+        settings = _settings(database_url=f"sqlite:///{Path(scratch) / 'compare.db'}")
+        with _core(settings) as core:
+            report = core.compare(articles)
+    click.echo(report.model_dump_json(indent=2) if as_json else format_report(report))
+
+
+def format_report(report: CompareReport) -> str:
+    """The compare report as text: per article, each claim with its verdict and evidence."""
+    story = report.story
+    lines = [
+        f"{story.articles} articles from {story.origins} origins, {story.claims} claims: "
+        f"{story.corroborated} corroborated, {story.contested} contested, "
+        f"{story.single_source} single-source",
+        "[+] corroborated   [!] contested   [ ] single-source",
+    ]
+    for article in report.articles:
+        title = f" — {article.title}" if article.title else ""
+        lines += ["", f"== {article.source}{title} ({len(article.claims)} claims)"]
+        for claim in article.claims:
+            lines.append(
+                textwrap.fill(
+                    f"{MARKERS[claim.verdict]} {claim.text} [{claim.start}:{claim.end}]",
+                    WIDTH,
+                    subsequent_indent="    ",
+                )
+            )
+            for ev in claim.evidence:
+                lines.append(
+                    f"      {ev.relation.value} · {ev.source} · {ev.reason.value} · "
+                    f"score {ev.score:.2f}"
+                )
+                lines.append(
+                    textwrap.fill(
+                        f"“{ev.text}”",
+                        WIDTH,
+                        initial_indent=" " * 8,
+                        subsequent_indent=" " * 9,
+                    )
+                )
+                if ev.explanation:
+                    lines.append(
+                        textwrap.fill(
+                            ev.explanation,
+                            WIDTH,
+                            initial_indent="        ",
+                            subsequent_indent="        ",
+                        )
+                    )
+    return "\n".join(lines)
+
+
+def _read_jsonl(path: Path) -> list[tuple[str, ArticleIn]]:
+    """Every row of a JSONL (or .jsonl.gz) file as an article; the first bad row is an error."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    rows: list[tuple[str, ArticleIn]] = []
+    try:
+        with opener(path, "rt", encoding="utf-8") as handle:
+            for number, line in enumerate(handle, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    rows.append((f"{path.name}:{number}", ArticleIn.model_validate_json(line)))
+                except ValidationError as exc:
+                    raise InputError(f"{path.name} line {number}: {_brief(exc)}") from exc
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not UTF-8 text") from exc
+    except (OSError, EOFError) as exc:
+        raise InputError(f"{path}: {exc}") from exc
+    return rows
+
+
+@main.command()
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option("--database-url", help="SQLAlchemy URL (default: CROSSCHECK_DATABASE_URL).")
+@_input_errors_exit_1
+def ingest(path: Path, database_url: str | None) -> None:
+    """Store articles from a JSONL file (ArticleIn rows) or a directory of .txt/.html files."""
+    if path.is_dir():
+        articles = [(p.name, read_article(p)) for p in article_files(path)]
+    else:
+        articles = _read_jsonl(path)
+    if not articles:
+        raise InputError(f"{path}: no articles found")
+    created = stored = rejected = 0
+    with _core(_settings(database_url=database_url)) as core:
+        for label, article in tqdm(articles, unit="article", desc="ingest"):
+            try:
+                result = core.submit([article])
+            except InputError as exc:
+                # One unusable article does not stop the rest; it is counted and named.
+                rejected += 1
+                tqdm.write(f"{label}: rejected: {exc}", file=sys.stderr)
+                continue
+            created += sum(item.created for item in result.data)
+            stored += sum(not item.created for item in result.data)
+    click.echo(f"created {created}, already stored {stored}, rejected {rejected}")
+    if rejected:
+        raise click.ClickException(f"{rejected} of {len(articles)} articles were rejected")
+
+
+def _read_pairs(handle: IO[str]) -> list[JudgePairIn]:
+    """Rows of a `claim<TAB>evidence` file, header first; a malformed row is an error."""
+    lines = iter(enumerate(handle, start=1))
+    header = next(lines, None)
+    fields = header[1].lstrip("\ufeff").rstrip("\r\n").split("\t") if header else []
+    if [f.strip().lower() for f in fields] != ["claim", "evidence"]:
+        raise InputError("line 1: expected the header 'claim<TAB>evidence'")
+    pairs: list[JudgePairIn] = []
+    for number, line in lines:
+        row = line.rstrip("\r\n")
+        if not row.strip():
+            continue
+        cells = row.split("\t")
+        if len(cells) != 2 or not all(c.strip() for c in cells):
+            raise InputError(
+                f"line {number}: expected two non-empty tab-separated fields, got {len(cells)}"
+            )
+        try:
+            pairs.append(JudgePairIn(claim=cells[0].strip(), evidence=cells[1].strip()))
+        except ValidationError as exc:
+            raise InputError(f"line {number}: {_brief(exc)}") from exc
+    return pairs
+
+
+@main.command()
+@click.argument("pairs_file", metavar="PAIRS.tsv", type=click.File("r", encoding="utf-8"))
+@_input_errors_exit_1
+def judge(pairs_file: IO[str]) -> None:
+    """Judge claim/evidence pairs from a TSV file ('-' reads standard input).
+
+    Prints `relation<TAB>probability<TAB>reason` per row, in input order.
+    """
+    try:
+        pairs = _read_pairs(pairs_file)
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{pairs_file.name}: not UTF-8 text") from exc
+    if not pairs:
+        return
+    with tempfile.TemporaryDirectory(prefix="crosscheck-") as scratch:
+        settings = _settings(database_url=f"sqlite:///{Path(scratch) / 'judge.db'}")
+        with _core(settings) as core:
+            result = core.judge(pairs)
+    for item in result.data:
+        click.echo(f"{item.relation.value}\t{item.probability:.4f}\t{item.reason.value}")
+
+
+if __name__ == "__main__":
+    main()
