@@ -1,0 +1,207 @@
+"""The `crosscheck` command through click's runner, on the session's real core."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from models.labels import Reason, Relation, Verdict
+from service import cli
+from service.config import Settings
+from service.core import Crosscheck
+
+PAIRS = (
+    "claim\tevidence\n"
+    "Two drones were shot down.\tSecurity forces shot down three drones.\n"
+    "Qaani arrived in Baghdad on Sunday.\tQaani arrived in Baghdad on Sunday night.\n"
+    "Tehran denied the visit.\tThe weather in Oslo was mild.\n"
+)
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.fixture
+def shared_core(core: Crosscheck, monkeypatch: pytest.MonkeyPatch) -> Crosscheck:
+    """Commands use the session's core (models load once) and leave it open."""
+
+    @contextmanager
+    def use_session_core(settings: Settings) -> Iterator[Crosscheck]:
+        yield core
+
+    monkeypatch.setattr(cli, "_core", use_session_core)
+    return core
+
+
+@pytest.fixture
+def seed_files(seeds_dir: Path) -> list[str]:
+    return [str(seeds_dir / "iranwire.txt"), str(seeds_dir / "guardian.txt")]
+
+
+@pytest.mark.usefixtures("shared_core")
+def test_compare_prints_a_report(runner: CliRunner, seed_files: list[str]) -> None:
+    result = runner.invoke(cli.main, ["compare", *seed_files])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "== iranwire" in out and "== guardian" in out
+    assert "corroborated" in out and "single-source" in out
+    markers = ("[+] ", "[!] ", "[ ] ")
+    assert sum(line.startswith(markers) for line in out.splitlines()) >= 4
+    assert "<" not in out
+
+
+@pytest.mark.usefixtures("shared_core")
+def test_compare_json_has_the_contract_shape(runner: CliRunner, seed_files: list[str]) -> None:
+    result = runner.invoke(
+        cli.main, ["compare", *seed_files, "--source", "IranWire", "--source", "Guardian", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert set(report) == {"articles", "story"}
+    assert [a["source"] for a in report["articles"]] == ["IranWire", "Guardian"]
+    assert isinstance(report["story"], dict) and report["story"]["articles"] == 2
+    claims = [c for a in report["articles"] for c in a["claims"]]
+    assert claims
+    for claim in claims:
+        assert {"id", "text", "start", "end", "verdict", "evidence"} <= set(claim)
+        assert isinstance(claim["id"], str) and isinstance(claim["text"], str)
+        assert isinstance(claim["start"], int) and isinstance(claim["end"], int)
+        assert claim["verdict"] in {v.value for v in Verdict}
+        for ev in claim["evidence"]:
+            assert {"source", "text", "relation", "reason", "explanation", "score"} <= set(ev)
+            assert ev["relation"] in {"supports", "contradicts"}
+            assert ev["reason"] in {r.value for r in Reason}
+            assert isinstance(ev["score"], float)
+
+
+@pytest.mark.usefixtures("shared_core")
+def test_compare_source_defaults_to_the_file_stem(runner: CliRunner, seed_files: list[str]) -> None:
+    result = runner.invoke(cli.main, ["compare", *seed_files, "--source", "IW", "--json"])
+    assert result.exit_code == 0, result.output
+    assert [a["source"] for a in json.loads(result.output)["articles"]] == ["IW", "guardian"]
+
+
+def test_compare_usage_errors_exit_2(runner: CliRunner, seed_files: list[str]) -> None:
+    assert runner.invoke(cli.main, ["compare"]).exit_code == 2
+    assert runner.invoke(cli.main, ["compare", "no-such-file.txt"]).exit_code == 2
+    too_many = ["compare", seed_files[0], "--source", "A", "--source", "B"]
+    assert runner.invoke(cli.main, too_many).exit_code == 2
+
+
+@pytest.mark.usefixtures("shared_core")
+def test_compare_input_errors_exit_1(runner: CliRunner, tmp_path: Path) -> None:
+    latin1 = tmp_path / "latin1.txt"
+    latin1.write_bytes("Caf\xe9 owners said two drones flew over.".encode("latin-1"))
+    result = runner.invoke(cli.main, ["compare", str(latin1)])
+    assert result.exit_code == 1
+    assert "not UTF-8" in result.stderr
+    furniture = tmp_path / "furniture.txt"
+    furniture.write_text("Close button\nReuse this content\n1 min read\n", encoding="utf-8")
+    result = runner.invoke(cli.main, ["compare", str(furniture)])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error:")
+
+
+def check_judgements(output: str, rows: int) -> None:
+    lines = output.splitlines()
+    assert len(lines) == rows
+    for line in lines:
+        relation, probability, reason = line.split("\t")
+        assert relation in {r.value for r in Relation}
+        assert 0.0 <= float(probability) <= 1.0
+        assert reason in {r.value for r in Reason}
+
+
+@pytest.mark.usefixtures("shared_core")
+def test_judge_file(runner: CliRunner, tmp_path: Path) -> None:
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text(PAIRS, encoding="utf-8")
+    result = runner.invoke(cli.main, ["judge", str(pairs)])
+    assert result.exit_code == 0, result.output
+    check_judgements(result.stdout, 3)
+
+
+@pytest.mark.usefixtures("shared_core")
+def test_judge_stdin_keeps_input_order(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(cli.main, ["judge", "-"], input=PAIRS)
+    assert result.exit_code == 0, result.output
+    check_judgements(result.stdout, 3)
+    header, *rows = PAIRS.splitlines()
+    reversed_input = "\n".join([header, *reversed(rows)]) + "\n"
+    backwards = runner.invoke(cli.main, ["judge", "-"], input=reversed_input)
+    assert backwards.stdout.splitlines() == list(reversed(result.stdout.splitlines()))
+
+
+@pytest.mark.usefixtures("shared_core")
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("Two drones.\tThree drones.\n", "header"),
+        ("", "header"),
+        ("claim\tevidence\nTwo drones.\n", "line 2"),
+        ("claim\tevidence\nok\tfine\na\tb\tc\n", "line 3"),
+        ("claim\tevidence\n\tThree drones.\n", "line 2"),
+    ],
+)
+def test_judge_malformed_file_exits_1(
+    runner: CliRunner, tmp_path: Path, content: str, message: str
+) -> None:
+    pairs = tmp_path / "bad.tsv"
+    pairs.write_text(content, encoding="utf-8")
+    result = runner.invoke(cli.main, ["judge", str(pairs)])
+    assert result.exit_code == 1, result.output
+    assert message in result.stderr
+    assert result.stdout == ""
+
+
+@pytest.mark.usefixtures("shared_core")
+def test_ingest_directory_then_again(
+    runner: CliRunner, tmp_path: Path, seed_copy: Callable[[str, str], str]
+) -> None:
+    for name in ("iranwire", "guardian"):
+        (tmp_path / f"{name}.txt").write_text(seed_copy(name, "ingest"), encoding="utf-8")
+    first = runner.invoke(cli.main, ["ingest", str(tmp_path)])
+    assert first.exit_code == 0, first.output
+    assert "created 2, already stored 0, rejected 0" in first.stdout
+    second = runner.invoke(cli.main, ["ingest", str(tmp_path)])
+    assert "created 0, already stored 2, rejected 0" in second.stdout
+
+
+@pytest.mark.usefixtures("shared_core")
+def test_ingest_jsonl(
+    runner: CliRunner, tmp_path: Path, seed_copy: Callable[[str, str], str]
+) -> None:
+    rows = tmp_path / "rows.jsonl"
+    articles = [
+        {"text": seed_copy("iranwire", "jsonl"), "source": "IranWire", "story": "cli-jsonl"},
+        {"text": "Close button\nReuse this content\n", "source": "Furniture"},
+    ]
+    rows.write_text("\n".join(json.dumps(a) for a in articles) + "\n\n", encoding="utf-8")
+    result = runner.invoke(cli.main, ["ingest", str(rows)])
+    assert "created 1, already stored 0, rejected 1" in result.stdout
+    assert result.exit_code == 1
+    assert "rows.jsonl:2" in result.stderr
+
+
+@pytest.mark.usefixtures("shared_core")
+def test_ingest_bad_jsonl_row_stores_nothing(runner: CliRunner, tmp_path: Path) -> None:
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text('{"text": "fine", "source": "A"}\n{"text": 5}\n', encoding="utf-8")
+    result = runner.invoke(cli.main, ["ingest", str(rows)])
+    assert result.exit_code == 1
+    assert "line 2" in result.stderr and "text" in result.stderr
+
+
+@pytest.mark.models
+def test_judge_builds_its_own_core(runner: CliRunner, tmp_path: Path) -> None:
+    """One command end to end, without the session's core (it loads the models itself)."""
+    result = runner.invoke(cli.main, ["judge", "-"], input=PAIRS)
+    assert result.exit_code == 0, result.output
+    check_judgements(result.stdout, 3)
