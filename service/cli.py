@@ -119,7 +119,7 @@ def serve(host: str, port: int, demo: Path | None, database_url: str | None) -> 
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @_input_errors_exit_1
 def compare(files: tuple[Path, ...], sources: tuple[str, ...], as_json: bool) -> None:
-    """Compare article files (plain text or HTML) claim by claim; nothing is stored."""
+    """Compare text or HTML files claim by claim; stores nothing."""
     if len(sources) > len(files):
         raise click.UsageError(f"{len(sources)} --source names for {len(files)} files")
     names: list[str | None] = [*sources, *[None] * (len(files) - len(sources))]
@@ -202,7 +202,11 @@ def _read_jsonl(path: Path) -> list[tuple[str, ArticleIn]]:
 @click.option("--database-url", help="SQLAlchemy URL (default: CROSSCHECK_DATABASE_URL).")
 @_input_errors_exit_1
 def ingest(path: Path, database_url: str | None) -> None:
-    """Store articles from a JSONL file (ArticleIn rows) or a directory of .txt/.html files."""
+    """Store articles from a JSONL file or a directory of files.
+
+    JSONL rows take the fields of POST /v1/articles; a directory's .txt and .html files take
+    their source from the file name.
+    """
     if path.is_dir():
         articles = [(p.name, read_article(p)) for p in article_files(path)]
     else:
@@ -254,9 +258,10 @@ def _read_pairs(handle: IO[str]) -> list[JudgePairIn]:
 @click.argument("pairs_file", metavar="PAIRS.tsv", type=click.File("r", encoding="utf-8"))
 @_input_errors_exit_1
 def judge(pairs_file: IO[str]) -> None:
-    """Judge claim/evidence pairs from a TSV file ('-' reads standard input).
+    """Judge claim/evidence pairs of a TSV file ('-': stdin).
 
-    Prints `relation<TAB>probability<TAB>reason` per row, in input order.
+    The file starts with the header `claim<TAB>evidence`; the output has one line per row,
+    `relation<TAB>probability<TAB>reason`, in input order.
     """
     try:
         pairs = _read_pairs(pairs_file)
