@@ -125,7 +125,7 @@ def _render(tokens: Iterable[Token]) -> str:
     text = re.sub(r",(\s*,)+", ",", text)
     if text and text[0].islower():
         text = text[0].upper() + text[1:]
-    if text and text[-1] not in ".!?\"”’":
+    if text and text[-1] not in '.!?"”’':
         text += "."
     return text
 
@@ -166,12 +166,14 @@ def _is_clause(verb: Token) -> bool:
 class _Splitter:
     """Cuts one parsed sentence into atomic statements."""
 
-    def __init__(self, sentence: Span) -> None:
+    def __init__(self, sentence: Span, speaker: str | None = None) -> None:
         self.sentence = sentence
+        self.speaker = speaker
         self.pieces: list[str] = []
 
     def split(self, root: Token, subject_text: str | None = None) -> list[str]:
         self._clause(root, subject_text)
+        self._reported(root)
         seen: set[str] = set()
         unique = []
         for piece in self.pieces:
@@ -185,6 +187,10 @@ class _Splitter:
         drop: set[int] = set()
         prefix = ""
         subj = _subject(verb)
+        if subj is not None and subj.lower_ in {"they", "he", "she"} and self.speaker:
+            # "Sources said they shot down …": the pronoun is the speaker.
+            drop.add(subj.i)
+            subject_text, subj = self.speaker, None
         for child in verb.children:
             if child.dep_ == "conj" and child.pos_ in {"VERB", "AUX"} and _is_clause(child):
                 drop.add(child.i)
@@ -210,9 +216,7 @@ class _Splitter:
             )
             if not has_finite and verb.tag_ in {"VBN", "VBG"} | {"VB"}:
                 # "groups have disputed … and been camped": the shared auxiliary comes along.
-                auxes = [
-                    c.text for c in verb.head.children if c.dep_ == "aux" and c.tag_ in finite
-                ]
+                auxes = [c.text for c in verb.head.children if c.dep_ == "aux" and c.tag_ in finite]
                 prefix += " ".join(auxes) + (" " if auxes else "")
         drop |= _flanking_punct(self.sentence, drop)
         tokens = _subtree(verb, drop)
@@ -222,6 +226,26 @@ class _Splitter:
                 text = prefix + text[0].lower() + text[1:] if not text[:2].isupper() else text
                 text = text[0].upper() + text[1:]
             self.pieces.insert(0, text) if not self.pieces else self.pieces.append(text)
+
+    def _reported(self, root: Token) -> None:
+        """Facts reported inside a clause: "… after al-Kadhimi announced that he had survived"."""
+        for token in root.subtree:
+            if token.i == root.i or token.lemma_.lower() not in REPORTING_VERBS | {"confirm"}:
+                continue
+            content = [c for c in token.children if c.dep_ == "ccomp"]
+            speaker = _subject(token)
+            if not content or speaker is None:
+                continue
+            clause = content[0]
+            tokens = _subtree(clause, set())
+            inner = _subject(clause)
+            text = _render(tokens)
+            if inner is not None and inner.lower_ in {"he", "she", "they"}:
+                # The pronoun is the speaker in reported speech about oneself.
+                rest = _render(_subtree(clause, {inner.i}))
+                text = f"{_noun_phrase(speaker)} {rest[0].lower() + rest[1:]}" if rest else text
+            if text:
+                self.pieces.append(text[0].upper() + text[1:])
 
     def _apposition(self, head: Token, appos: Token) -> None:
         skip: set[int] = set()
@@ -405,7 +429,8 @@ class ClaimExtractor:
             if span is None or score < self.threshold or not _declarative(span):
                 continue
             clause, attribution = attribution_of(span)
-            pieces = _Splitter(span).split(clause) or [sentence.text]
+            speaker = attribution.source if attribution else None
+            pieces = _Splitter(span, speaker).split(clause) or [sentence.text]
             hedges = sorted({m.group(1).lower() for m in _HEDGE_RE.finditer(sentence.text)})
             for piece in pieces:
                 claims.append(
@@ -417,9 +442,7 @@ class ClaimExtractor:
                         end=sentence.end,
                         checkworthiness=score,
                         entities=[
-                            (e.text, e.label_)
-                            for e in span.ents
-                            if e.text.lower() in piece.lower()
+                            (e.text, e.label_) for e in span.ents if e.text.lower() in piece.lower()
                         ],
                         numbers=[q for q in quantities(span) if q.text.lower() in piece.lower()],
                         dates=[d.text for d in dates(span) if d.text.lower() in piece.lower()],

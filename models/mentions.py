@@ -220,9 +220,7 @@ def dates(span: Span) -> list[DateMention]:
 
 
 def _strip_accents(text: str) -> str:
-    return "".join(
-        c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)
-    )
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
 _ARTICLE_PREFIX = re.compile(r"^(al|el|ul|ad|ash|as|an|ar|at|az)[-‐'’ ]", re.IGNORECASE)

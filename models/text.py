@@ -68,6 +68,8 @@ def html_to_text(markup: str) -> str:
         except Exception:  # lxml raises several unrelated types on junk input
             return _TAG.sub(" ", markup)
         cleaned = Cleaner(scripts=True, javascript=True, style=True, comments=True)(tree)
+        if cleaned is None:
+            return ""
         extracted = "\n".join(
             t.strip() for t in cleaned.itertext() if isinstance(t, str) and t.strip()
         )

@@ -1,0 +1,268 @@
+"""The relation judge: does another outlet's text support a claim, contradict it, or say nothing?
+
+One typed entry point, `Judge.judge`, takes (claim, evidence) pairs. Similarity decides which
+pairs are about the same fact; the trained NLI cross-encoder (when installed) gives the
+probabilities of entailment, neutrality and contradiction; the cue detectors then correct it
+with reasons a person can read — a differing number for the same counted thing is a
+contradiction even when the model says entailment, and a transliterated name is not a
+different actor.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from models.claims import Attribution, attribution_of
+from models.cues import Cue, find_cue
+from models.labels import Reason, Relation
+from models.mentions import name_key, quantities, same_actor
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokens import Doc
+
+    from models.embedder import Embedder
+    from models.nli import NLIModel
+
+_CONTENT_POS = {"NOUN", "PROPN", "NUM", "VERB", "ADJ"}
+_APOSTROPHE = re.compile(r"(?<=\w)[’‘](?=\w|\s|$)")
+
+
+@dataclass(frozen=True)
+class JudgeThresholds:
+    """Decision thresholds of the judge (defaults chosen on the development pairs)."""
+
+    unrelated: float = 0.35
+    """Below this cosine similarity the evidence is about something else."""
+    cue_gate: float = 0.55
+    """Cue detectors apply only to pairs at least this similar (the same fact)."""
+    support: float = 0.78
+    """Without NLI, a pair at least this similar supports the claim."""
+    support_overlap: float = 0.45
+    """Without NLI, a pair this similar supports when it also covers the claim's key words."""
+    coverage: float = 0.5
+    """Share of the claim's content words (names by their transliteration key) to cover."""
+    entailment: float = 0.5
+    """Least NLI entailment probability for `supports`."""
+    contradiction: float = 0.6
+    """Least NLI contradiction probability for `contradicts` without a cue."""
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """The relation of an evidence text to a claim, and why."""
+
+    relation: Relation
+    probability: float
+    reason: Reason
+    explanation: str
+    evidence_start: int
+    evidence_end: int
+
+
+def _content_keys(doc: Doc) -> set[str]:
+    keys = set()
+    for token in doc:
+        if token.pos_ not in _CONTENT_POS or token.is_stop or not token.text.strip():
+            continue
+        key = name_key(token.text) if token.pos_ == "PROPN" else token.lemma_.lower()
+        if len(key) >= 3:
+            keys.add(("name:" if token.pos_ == "PROPN" else "") + key)
+    return keys
+
+
+def _numbers_stated(claim: Doc, evidence: Doc) -> bool:
+    """Whether every counted number of the claim appears, same value and noun, in the evidence."""
+    theirs = {(q.value, q.counts) for q in quantities(evidence[:])}
+    return all((q.value, q.counts) in theirs for q in quantities(claim[:]) if q.counts)
+
+
+class Judge:
+    """Decides `supports` / `contradicts` / `silent` for claim and evidence pairs."""
+
+    def __init__(
+        self,
+        nlp: Language,
+        embedder: Embedder,
+        nli: NLIModel | None = None,
+        thresholds: JudgeThresholds | None = None,
+        cache_size: int = 4096,
+    ) -> None:
+        self.nlp = nlp
+        self.embedder = embedder
+        self.nli = nli
+        if thresholds is None:
+            thresholds = JudgeThresholds()
+            if nli is not None:
+                thresholds = JudgeThresholds(
+                    entailment=nli.thresholds.get("entailment", thresholds.entailment),
+                    contradiction=nli.thresholds.get("contradiction", thresholds.contradiction),
+                )
+        self.thresholds = thresholds
+        self._cache: OrderedDict[str, Doc] = OrderedDict()
+        self._cache_size = cache_size
+
+    def _parse(self, texts: Sequence[str]) -> list[Doc]:
+        missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
+        for text, doc in zip(
+            missing, self.nlp.pipe([_APOSTROPHE.sub("'", t) for t in missing]), strict=True
+        ):
+            self._cache[text] = doc
+        docs = []
+        for text in texts:
+            self._cache.move_to_end(text)
+            docs.append(self._cache[text])
+        while len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+        return docs
+
+    def judge(
+        self,
+        pairs: Sequence[tuple[str, str]],
+        similarities: Sequence[float] | None = None,
+        attributions: Sequence[Attribution | None] | None = None,
+    ) -> list[Judgement]:
+        """Judge (claim, evidence) pairs.
+
+        Args:
+            pairs: Claim text and the other outlet's evidence text (one to three sentences).
+            similarities: Cosine similarity of each pair's embeddings, if already known.
+            attributions: Whom the claim's own outlet credits it to, if anyone; an explanation
+                notes when the evidence credits the same fact to someone else.
+
+        Returns:
+            One judgement per pair, in order; evidence offsets are into the evidence text.
+        """
+        if not pairs:
+            return []
+        claims = [c for c, _ in pairs]
+        evidence = [e for _, e in pairs]
+        if similarities is None:
+            a, b = self.embedder.encode(claims), self.embedder.encode(evidence)
+            sims = np.einsum("ij,ij->i", a, b).tolist()
+        else:
+            sims = list(similarities)
+        candidate = [i for i, s in enumerate(sims) if s >= self.thresholds.unrelated]
+        probs: dict[int, np.ndarray] = {}
+        if self.nli is not None and candidate:
+            predicted = self.nli.predict([(evidence[i], claims[i]) for i in candidate])
+            probs = {i: predicted[k] for k, i in enumerate(candidate)}
+        docs_c = self._parse([claims[i] for i in candidate])
+        docs_e = self._parse([evidence[i] for i in candidate])
+        parsed = {i: (docs_c[k], docs_e[k]) for k, i in enumerate(candidate)}
+        results = []
+        for i, (_claim, text) in enumerate(pairs):
+            if i not in parsed:
+                results.append(
+                    Judgement(
+                        Relation.SILENT,
+                        float(1.0 - max(sims[i], 0.0)),
+                        Reason.UNRELATED,
+                        f"about something else (similarity {sims[i]:.2f})",
+                        0,
+                        len(text),
+                    )
+                )
+                continue
+            claim_doc, evidence_doc = parsed[i]
+            judgement = self._decide(claim_doc, evidence_doc, sims[i], probs.get(i))
+            if attributions is not None and judgement.relation is not Relation.SILENT:
+                judgement = self._note_attribution(judgement, attributions[i], evidence_doc)
+            results.append(judgement)
+        return results
+
+    def _decide(
+        self, claim: Doc, evidence: Doc, similarity: float, probs: np.ndarray | None
+    ) -> Judgement:
+        th = self.thresholds
+        whole = (0, len(evidence.text))
+        keys = _content_keys(claim)
+        shared = keys & _content_keys(evidence)
+        covered = len(shared) / len(keys) if keys else 0.0
+        # A named actor or place in common anchors the two texts to the same fact.
+        shares_name = any(k.startswith("name:") for k in shared)
+        aligned = similarity >= th.cue_gate or (similarity >= th.unrelated and covered >= 0.5)
+        cue: Cue | None = find_cue(claim, evidence) if aligned else None
+        if cue is not None:
+            probability = 0.5 + 0.5 * min(1.0, similarity)
+            if probs is not None:
+                probability = max(probability, float(probs[2]))
+            return Judgement(
+                Relation.CONTRADICTS,
+                round(probability, 4),
+                cue.reason,
+                cue.explanation,
+                cue.evidence_start,
+                cue.evidence_end,
+            )
+        if probs is not None:
+            entail, _neutral, contra = (float(x) for x in probs)
+            if contra >= th.contradiction and aligned:
+                return Judgement(
+                    Relation.CONTRADICTS,
+                    round(contra, 4),
+                    Reason.NLI_CONTRADICTION,
+                    f"the other text contradicts the claim (model {contra:.2f})",
+                    *whole,
+                )
+            if entail >= th.entailment:
+                return Judgement(
+                    Relation.SUPPORTS,
+                    round(entail, 4),
+                    Reason.NLI_ENTAILMENT,
+                    f"the other text states the claim (model {entail:.2f}, "
+                    f"similarity {similarity:.2f})",
+                    *whole,
+                )
+            return Judgement(
+                Relation.SILENT,
+                round(1.0 - entail - contra if aligned else 1.0 - entail, 4),
+                Reason.NOT_ADDRESSED,
+                f"related but does not state the claim (model entailment {entail:.2f})",
+                *whole,
+            )
+        if (
+            similarity >= th.support
+            or (similarity >= th.support_overlap and covered >= th.coverage and shares_name)
+        ) and _numbers_stated(claim, evidence):
+            return Judgement(
+                Relation.SUPPORTS,
+                round(similarity, 4),
+                Reason.PARAPHRASE,
+                f"says the same (similarity {similarity:.2f}, "
+                f"{covered:.0%} of the claim's key words)",
+                *whole,
+            )
+        return Judgement(
+            Relation.SILENT,
+            round(1.0 - similarity, 4),
+            Reason.NOT_ADDRESSED,
+            f"related but does not state the claim (similarity {similarity:.2f})",
+            *whole,
+        )
+
+    def _note_attribution(
+        self, judgement: Judgement, mine: Attribution | None, evidence: Doc
+    ) -> Judgement:
+        theirs: Attribution | None = None
+        for sent in evidence.sents:
+            _clause, theirs = attribution_of(sent)
+            if theirs is not None:
+                break
+        if mine is None or theirs is None or same_actor(mine.source, theirs.source):
+            return judgement
+        note = f"; attributed to '{mine.source}' here but to '{theirs.source}' there"
+        return Judgement(
+            judgement.relation,
+            judgement.probability,
+            judgement.reason,
+            judgement.explanation + note,
+            judgement.evidence_start,
+            judgement.evidence_end,
+        )

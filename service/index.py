@@ -1,0 +1,68 @@
+"""FAISS indexes over sentence embeddings: evidence retrieval within a story."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import faiss
+import numpy as np
+
+from models.embedder import DIMENSION, Vectors
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved sentence: which article (by position), which sentence, and its similarity."""
+
+    article: int
+    sentence: int
+    score: float
+
+
+class SentenceIndex:
+    """Exact inner-product search over the sentences of several articles (unit vectors)."""
+
+    def __init__(self, blocks: Sequence[Vectors]) -> None:
+        self._owner: list[tuple[int, int]] = [
+            (a, s) for a, block in enumerate(blocks) for s in range(len(block))
+        ]
+        self._articles = len(blocks)
+        self._index = faiss.IndexFlatIP(DIMENSION)
+        if self._owner:
+            self._index.add(np.ascontiguousarray(np.vstack([b for b in blocks if len(b)])))
+
+    def __len__(self) -> int:
+        return len(self._owner)
+
+    def search(self, queries: Vectors, per_article: int) -> list[list[Hit]]:
+        """For each query, the `per_article` most similar sentences of every article."""
+        if not len(self._owner) or not len(queries):
+            return [[] for _ in range(len(queries))]
+        # Searching deep enough that every article can fill its quota in the common case.
+        depth = min(len(self._owner), per_article * self._articles * 3)
+        scores, ids = self._index.search(np.ascontiguousarray(queries, dtype=np.float32), depth)
+        results: list[list[Hit]] = []
+        for row_scores, row_ids in zip(scores, ids, strict=True):
+            taken: dict[int, int] = defaultdict(int)
+            hits = []
+            for score, ident in zip(row_scores, row_ids, strict=True):
+                if ident < 0:
+                    continue
+                article, sentence = self._owner[int(ident)]
+                if taken[article] < per_article:
+                    taken[article] += 1
+                    hits.append(Hit(article, sentence, float(score)))
+            results.append(hits)
+        return results
+
+
+def nearest(query: Vectors, candidates: Vectors) -> tuple[int, float]:
+    """Index and cosine of the candidate nearest to one query vector (-1 when none)."""
+    if not len(candidates):
+        return -1, 0.0
+    index = faiss.IndexFlatIP(DIMENSION)
+    index.add(np.ascontiguousarray(candidates, dtype=np.float32))
+    scores, ids = index.search(np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32), 1)
+    return int(ids[0][0]), float(scores[0][0])

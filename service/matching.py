@@ -1,0 +1,186 @@
+"""Matching and verdicts: claims of one article against the text of the story's other origins."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from models.claims import Attribution
+from models.embedder import Vectors
+from models.judge import Judge, Judgement
+from models.labels import Relation, Verdict
+from service.index import SentenceIndex
+
+
+@dataclass(frozen=True)
+class SentenceView:
+    """A sentence as evidence: its text and offsets in its article."""
+
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class ClaimView:
+    """A claim as matching needs it."""
+
+    text: str
+    sentence_index: int
+    attribution: Attribution | None
+
+
+@dataclass
+class Side:
+    """One article as the matcher sees it (stored or in a compare request)."""
+
+    key: str
+    origin: str
+    source: str
+    sentences: list[SentenceView]
+    sentence_vectors: Vectors
+    claims: list[ClaimView]
+    claim_vectors: Vectors
+
+
+@dataclass(frozen=True)
+class Link:
+    """What the evidence article says about one claim."""
+
+    claim_article: str
+    claim_index: int
+    evidence_article: str
+    evidence_origin: str
+    evidence_source: str
+    sentence_index: int
+    judgement: Judgement
+    text: str
+    start: int
+    end: int
+
+
+_RANK = {Relation.CONTRADICTS: 2, Relation.SUPPORTS: 1, Relation.SILENT: 0}
+
+
+def _claims_against(
+    claimant: Side, evidence: Sequence[Side], judge: Judge, per_article: int
+) -> list[Link]:
+    index = SentenceIndex([e.sentence_vectors for e in evidence])
+    hits = index.search(claimant.claim_vectors, per_article)
+    pairs: list[tuple[str, str]] = []
+    meta: list[tuple[int, int, int, float]] = []
+    for c, claim_hits in enumerate(hits):
+        for hit in claim_hits:
+            sentence = evidence[hit.article].sentences[hit.sentence]
+            pairs.append((claimant.claims[c].text, sentence.text))
+            meta.append((c, hit.article, hit.sentence, hit.score))
+    judgements = judge.judge(
+        pairs,
+        similarities=[m[3] for m in meta],
+        attributions=[claimant.claims[m[0]].attribution for m in meta],
+    )
+    best: dict[tuple[int, int], Link] = {}
+    for (c, a, s, _score), judgement in zip(meta, judgements, strict=True):
+        if judgement.relation is Relation.SILENT:
+            continue
+        other = evidence[a]
+        sentence = other.sentences[s]
+        link = Link(
+            claimant.key,
+            c,
+            other.key,
+            other.origin,
+            other.source,
+            s,
+            judgement,
+            sentence.text,
+            sentence.start,
+            sentence.end,
+        )
+        current = best.get((c, a))
+        if current is None or (_RANK[judgement.relation], judgement.probability) > (
+            _RANK[current.judgement.relation],
+            current.judgement.probability,
+        ):
+            best[(c, a)] = link
+    return list(best.values())
+
+
+def match(new: Side, others: Sequence[Side], judge: Judge, per_article: int) -> list[Link]:
+    """Links between a new article and the story's other origins, in both directions.
+
+    The new article's claims are judged against the other origins' sentences, and the older
+    articles' claims against the new article's sentences. Articles of the new article's own
+    origin are skipped: copies of one report never corroborate each other.
+    """
+    independent = [o for o in others if o.origin != new.origin]
+    if not independent:
+        return []
+    links = _claims_against(new, independent, judge, per_article)
+    for other in independent:
+        if other.claims:
+            links.extend(_claims_against(other, [new], judge, per_article))
+    return links
+
+
+def verdict(links: Iterable[Link | tuple[str, Relation]]) -> tuple[Verdict, int, int]:
+    """Verdict of a claim from its links, with counts of supporting and contradicting origins.
+
+    Contested if any origin contradicts it, else corroborated if another origin supports it,
+    else single-source.
+    """
+    support: set[str] = set()
+    contra: set[str] = set()
+    for link in links:
+        origin, relation = (
+            (link.evidence_origin, link.judgement.relation) if isinstance(link, Link) else link
+        )
+        if relation is Relation.CONTRADICTS:
+            contra.add(origin)
+        elif relation is Relation.SUPPORTS:
+            support.add(origin)
+    support -= contra
+    if contra:
+        return Verdict.CONTESTED, len(support), len(contra)
+    if support:
+        return Verdict.CORROBORATED, len(support), 0
+    return Verdict.SINGLE_SOURCE, 0, 0
+
+
+def connected_groups(nodes: Sequence[str], edges: Iterable[tuple[str, str]]) -> list[list[str]]:
+    """Groups of nodes joined by edges (union-find), in node order; singletons dropped."""
+    parent = {n: n for n in nodes}
+
+    def find(n: str) -> str:
+        while parent[n] != n:
+            parent[n] = parent[parent[n]]
+            n = parent[n]
+        return n
+
+    for a, b in edges:
+        if a in parent and b in parent:
+            ra, rb = find(a), find(b)
+            if ra != rb:
+                parent[rb] = ra
+    groups: dict[str, list[str]] = {}
+    for n in nodes:
+        groups.setdefault(find(n), []).append(n)
+    return [g for g in groups.values() if len(g) > 1]
+
+
+def fact_edges(
+    links: Iterable[Link],
+    claim_ids: dict[tuple[str, int], str],
+    claims_of_sentence: dict[tuple[str, int], list[tuple[str, Vectors]]],
+    claim_vector: dict[str, Vectors],
+) -> list[tuple[str, str]]:
+    """Edges from a claim to the nearest claim of its evidence sentence (the same fact)."""
+    edges = []
+    for link in links:
+        mine = claim_ids.get((link.claim_article, link.claim_index))
+        theirs = claims_of_sentence.get((link.evidence_article, link.sentence_index), [])
+        if mine is None or not theirs:
+            continue
+        best = max(theirs, key=lambda item: float(item[1] @ claim_vector[mine]))
+        edges.append((mine, best[0]))
+    return edges

@@ -1,0 +1,179 @@
+"""The ingest pipeline: clean → claims → embed → story → match → judge → verdicts.
+
+`analyse` runs the model stages on one article without touching the database, so that a
+whole batch is checked before anything is stored; `Pipeline.store` then places an analysed
+article in its story, matches it against the other origins and records the verdicts.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from models.claims import Attribution, Claim, ClaimExtractor, stack
+from models.embedder import Embedder, Vectors
+from models.errors import InputError, ModelMissingError
+from models.judge import Judge
+from models.mentions import name_key
+from models.nlp import load_spacy
+from models.text import Document, Format, clean
+from service.config import Settings
+from service.matching import ClaimView, SentenceView, Side
+from service.stories import content_hash, normalise_source, shingles
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+
+    from service.schemas import ArticleIn
+
+_ENTITY_LABELS = {"PERSON", "ORG", "GPE", "NORP", "FAC", "EVENT"}
+
+
+@dataclass
+class Models:
+    """Every model the pipeline needs, loaded once per process."""
+
+    nlp: Language
+    embedder: Embedder
+    extractor: ClaimExtractor
+    judge: Judge
+    status: dict[str, str]
+
+    @classmethod
+    def load(cls, settings: Settings) -> Models:
+        """Load spaCy, the embedder, the check-worthiness model and the judge."""
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        status: dict[str, str] = {}
+        nlp = load_spacy()
+        status["spacy"] = "ok"
+        embedder = Embedder()
+        status["embedder"] = "ok"
+        checkworthy = None
+        try:
+            from models.checkworthy import CheckWorthiness
+
+            checkworthy = CheckWorthiness.load()
+            status["checkworthiness"] = "ok"
+        except ModelMissingError as exc:
+            status["checkworthiness"] = f"heuristic ({exc})"
+        nli = None
+        if settings.use_nli:
+            try:
+                from models.nli import NLIModel
+
+                nli = NLIModel.load()
+                status["nli"] = "ok"
+            except (ModelMissingError, ImportError) as exc:
+                status["nli"] = f"cues and similarity only ({exc})"
+        else:
+            status["nli"] = "disabled"
+        extractor = ClaimExtractor(checkworthy, settings.checkworthiness_threshold)
+        return cls(nlp, embedder, extractor, Judge(nlp, embedder, nli), status)
+
+
+@dataclass
+class Analysed:
+    """An article after the model stages, before it is placed in a story."""
+
+    source: str
+    domain: str | None
+    url: str | None
+    title: str | None
+    published_at: datetime
+    story_key: str | None
+    document: Document
+    sentence_vectors: Vectors
+    claims: list[Claim]
+    claim_vectors: Vectors
+    lead_vector: Vectors
+    entities: set[str]
+    shingles: set[int]
+    content_hash: str
+
+    def side(self, key: str, origin: str) -> Side:
+        """This article as the matcher sees it."""
+        return Side(
+            key=key,
+            origin=origin,
+            source=self.source,
+            sentences=[SentenceView(s.text, s.start, s.end) for s in self.document.sentences],
+            sentence_vectors=self.sentence_vectors,
+            claims=[ClaimView(c.text, c.sentence_index, c.attribution) for c in self.claims],
+            claim_vectors=self.claim_vectors,
+        )
+
+
+def analyse(models: Models, article: ArticleIn, max_chars: int) -> Analysed:
+    """Clean an article, extract its claims and embed everything.
+
+    Raises:
+        InputError: the text is too long, empty, or nothing but page furniture.
+    """
+    if len(article.text) > max_chars:
+        raise InputError(f"text is {len(article.text)} characters long; the limit is {max_chars}")
+    if not article.text.strip():
+        raise InputError("text is empty")
+    fmt: Format | None = article.format
+    document = clean(article.text, models.nlp, fmt)
+    sentence_vectors = models.embedder.encode([s.text for s in document.sentences])
+    claims = models.extractor.extract(document.sentences, sentence_vectors)
+    claim_vectors = models.embedder.encode([c.text for c in claims])
+    title = article.title or document.title
+    lead = " ".join([title or "", *[s.text for s in document.sentences[:2]]])
+    lead_vector = models.embedder.encode([lead])[0]
+    entities = {
+        name_key(e.text)
+        for s in document.sentences[:8]
+        if s.span is not None
+        for e in s.span.ents
+        if e.label_ in _ENTITY_LABELS
+    }
+    source, domain = normalise_source(article.source, article.url)
+    return Analysed(
+        source=source,
+        domain=domain,
+        url=article.url,
+        title=title,
+        published_at=_aware(article.published_at) if article.published_at else datetime.now(UTC),
+        story_key=article.story,
+        document=document,
+        sentence_vectors=sentence_vectors,
+        claims=claims,
+        claim_vectors=claim_vectors if len(claims) else stack([]),
+        lead_vector=lead_vector,
+        entities={e for e in entities if e},
+        shingles=shingles(document.text),
+        content_hash=content_hash(source, document.text),
+    )
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def new_id() -> str:
+    """A fresh identifier (32 hex digits)."""
+    return uuid.uuid4().hex
+
+
+def vector_bytes(vectors: Vectors) -> bytes:
+    """Embeddings as stored: float32, row after row."""
+    return np.ascontiguousarray(vectors, dtype=np.float32).tobytes()
+
+
+def vectors_from(blob: bytes) -> Vectors:
+    """Embeddings back from their stored bytes."""
+    return np.frombuffer(blob, dtype=np.float32).reshape(-1, 384)
+
+
+def attribution_from(facts: dict[str, object]) -> Attribution | None:
+    """The attribution stored among a claim's facts."""
+    raw = facts.get("attribution")
+    if not isinstance(raw, dict):
+        return None
+    return Attribution(str(raw["source"]), str(raw["verb"]), raw.get("time"))

@@ -1,0 +1,140 @@
+"""Database tables (SQLAlchemy 2 declarative); the schema itself is created by Alembic."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+ID = String(32)
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every table."""
+
+
+class Story(Base):
+    """A set of articles about one event."""
+
+    __tablename__ = "stories"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    key: Mapped[str | None] = mapped_column(String(300), unique=True)
+    title: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class Source(Base):
+    """An outlet, by normalised name."""
+
+    __tablename__ = "sources"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(300), unique=True)
+    domain: Mapped[str | None] = mapped_column(String(300))
+
+
+class Article(Base):
+    """One submitted article, cleaned."""
+
+    __tablename__ = "articles"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    story_id: Mapped[str] = mapped_column(ForeignKey("stories.id"), index=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"), index=True)
+    origin_id: Mapped[str] = mapped_column(ID, index=True)
+    url: Mapped[str | None] = mapped_column(String(2000), unique=True)
+    content_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str | None] = mapped_column(String(300))
+    text: Mapped[str] = mapped_column(Text)
+    published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    lead_vector: Mapped[bytes] = mapped_column(LargeBinary)
+    entities: Mapped[list[str]] = mapped_column(JSON)
+
+    source: Mapped[Source] = relationship(lazy="joined")
+    sentences: Mapped[list[SentenceRow]] = relationship(
+        order_by="SentenceRow.index", cascade="all, delete-orphan"
+    )
+    claims: Mapped[list[ClaimRow]] = relationship(
+        order_by="ClaimRow.index", cascade="all, delete-orphan", back_populates="article"
+    )
+
+
+class SentenceRow(Base):
+    """A body sentence of an article: the evidence that other outlets' claims are judged on."""
+
+    __tablename__ = "sentences"
+    __table_args__ = (UniqueConstraint("article_id", "index"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    article_id: Mapped[str] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    index: Mapped[int] = mapped_column(Integer)
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class ClaimRow(Base):
+    """An atomic claim of an article with its current verdict."""
+
+    __tablename__ = "claims"
+    __table_args__ = (UniqueConstraint("article_id", "index"),)
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    article_id: Mapped[str] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    index: Mapped[int] = mapped_column(Integer)
+    sentence_index: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    sentence: Mapped[str] = mapped_column(Text)
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    checkworthiness: Mapped[float] = mapped_column(Float)
+    verdict: Mapped[str] = mapped_column(String(20), index=True)
+    supporting_origins: Mapped[int] = mapped_column(Integer, default=0)
+    contradicting_origins: Mapped[int] = mapped_column(Integer, default=0)
+    facts: Mapped[dict[str, Any]] = mapped_column(JSON)
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
+
+    article: Mapped[Article] = relationship(back_populates="claims")
+    links: Mapped[list[LinkRow]] = relationship(
+        cascade="all, delete-orphan", order_by="LinkRow.id", foreign_keys="LinkRow.claim_id"
+    )
+
+
+class LinkRow(Base):
+    """What one other article says about a claim: supports or contradicts, with evidence."""
+
+    __tablename__ = "links"
+    __table_args__ = (
+        UniqueConstraint("claim_id", "article_id"),
+        Index("ix_links_article", "article_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    claim_id: Mapped[str] = mapped_column(ForeignKey("claims.id", ondelete="CASCADE"))
+    article_id: Mapped[str] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    origin_id: Mapped[str] = mapped_column(ID)
+    sentence_index: Mapped[int] = mapped_column(Integer)
+    relation: Mapped[str] = mapped_column(String(20))
+    score: Mapped[float] = mapped_column(Float)
+    reason: Mapped[str] = mapped_column(String(40))
+    explanation: Mapped[str] = mapped_column(Text)
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
