@@ -1,0 +1,184 @@
+"""Claims benchmark (`make bench-claims`): prints one table.
+
+Check-worthiness on held-out ClaimBuster (precision / recall / F1 of the check-worthy class),
+mean average precision on held-out CheckThat! 2019 debates against a plain embedding-similarity
+baseline, the furniture filter on the hand-labelled sample, scorer throughput, and the atomic
+claims of the seed articles (filled in once `models.claims.extract_claims` exists).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from models.checkworthy import CheckWorthiness  # noqa: E402
+from models.furniture import body_spans  # noqa: E402
+from models.training import checkworthy as training  # noqa: E402
+
+FIXTURES = ROOT / "tests" / "fixtures"
+Row = tuple[str, str, str]  # measure, value, note
+
+
+def furniture_rows() -> list[Row]:
+    """Precision / recall of the furniture class on tests/fixtures/furniture_sample.tsv."""
+    articles: list[list[tuple[str, str]]] = []
+    for raw in (FIXTURES / "furniture_sample.tsv").read_text(encoding="utf-8").splitlines():
+        if raw.startswith("# doc "):
+            articles.append([])
+        elif raw and not raw.startswith("#"):
+            label, line = raw.split("\t", 1)
+            articles[-1].append((label, line))
+    tp = fp = fn = 0
+    for rows in articles:
+        text = "\n".join(line for _, line in rows)
+        spans = set(body_spans(text))
+        offset = 0
+        for label, line in rows:
+            start = offset + len(line) - len(line.lstrip())
+            kept = (start, start + len(line.strip())) in spans
+            offset += len(line) + 1
+            if not kept:
+                tp += label == "furniture"
+                fp += label == "body"
+            elif label == "furniture":
+                fn += 1
+    n = sum(len(rows) for rows in articles)
+    note = f"{n} lines of {len(articles)} articles; {tp + fn} furniture"
+    return [
+        ("furniture precision", f"{tp / max(tp + fp, 1):.3f}", note),
+        ("furniture recall", f"{tp / max(tp + fn, 1):.3f}", "target >= 0.95 / >= 0.90"),
+    ]
+
+
+def checkworthy_rows(data: Path, cache: Path | None, model: CheckWorthiness) -> list[Row]:
+    """Held-out ClaimBuster P/R/F1 and CheckThat! MAP (model and centroid baseline)."""
+    train, _, test, checkthat = training.heldout_splits(data)
+    featurize = training.Featurizer(cache)
+    rows: list[Row] = []
+
+    test_texts = [e.text for e in test]
+    test_scores = model.score_rows(featurize(test_texts), test_texts)
+    labels = np.asarray([e.label for e in test], dtype=np.int_)
+    p, r, f = training.prf(labels, test_scores >= model.threshold)
+    note = f"{len(test)} held-out sentences, threshold {model.threshold:.3f}"
+    rows += [
+        ("ClaimBuster precision", f"{p:.3f}", note),
+        ("ClaimBuster recall", f"{r:.3f}", ""),
+        ("ClaimBuster F1", f"{f:.3f}", "target >= 0.80"),
+    ]
+
+    ct_texts = [e.text for e in checkthat]
+    ct_x = featurize(ct_texts)
+    ct_labels = np.asarray([e.label for e in checkthat], dtype=np.int_)
+    groups = [e.group for e in checkthat]
+    train_x = featurize([e.text for e in train])
+    centroid = training.centroid_baseline(
+        train_x, np.asarray([e.label for e in train], dtype=np.int_)
+    )
+    model_map = training.mean_average_precision(groups, ct_labels, model.score_rows(ct_x, ct_texts))
+    baseline_map = training.mean_average_precision(groups, ct_labels, ct_x[:, :384] @ centroid)
+    debates = f"{len(set(groups))} held-out debates, {len(checkthat)} lines"
+    rows += [
+        ("CheckThat! 2019 MAP, model", f"{model_map:.3f}", debates),
+        ("CheckThat! 2019 MAP, centroid baseline", f"{baseline_map:.3f}", "cosine to centroid"),
+    ]
+    return rows
+
+
+def speed_rows(data: Path, model: CheckWorthiness) -> list[Row]:
+    """Sentences per second of spaCy parse + embedding + scoring on news text."""
+    import gzip
+    import json
+
+    import spacy
+
+    from models.embedder import Embedder
+
+    nlp = spacy.load(training.SPACY_MODEL)
+    embedder = Embedder()
+    texts = [p.read_text(encoding="utf-8") for p in sorted((FIXTURES / "seeds").glob("*.txt"))]
+    with gzip.open(data / "stories" / "gun_violence_news_dev.jsonl.gz", "rt") as handle:
+        for i, line in enumerate(handle):
+            if i >= 40:
+                break
+            texts.append(json.loads(line)["content"])
+    bodies = ["\n".join(t[s:e] for s, e in body_spans(t)) for t in texts]
+    embedder.encode(["warm-up"])
+    started = time.perf_counter()
+    n = 0
+    for doc in nlp.pipe(bodies):
+        sentences = [s for s in doc.sents if s.text.strip()]
+        model.score(sentences, embedder.encode([s.text for s in sentences]))
+        n += len(sentences)
+    elapsed = time.perf_counter() - started
+    return [("scorer sentences / s", f"{n / elapsed:.0f}", f"{n} news sentences, spaCy+embed+head")]
+
+
+def atomic_claims_rows() -> list[Row]:
+    """Atomic claims of the two seed articles, one row each (hook for models.claims).
+
+    Lists nothing until `models.claims` offers `extract_claims(text: str)`, returning objects
+    with a `text` attribute (or strings).
+    """
+    try:
+        claims_module = importlib.import_module("models.claims")
+    except ImportError:
+        return []
+    extract: Callable[[str], Sequence[Any]] | None = getattr(claims_module, "extract_claims", None)
+    if extract is None:
+        return [("atomic claims", "-", "models.claims.extract_claims not available yet")]
+    rows: list[Row] = []
+    for path in sorted((FIXTURES / "seeds").glob("*.txt")):
+        claims = extract(path.read_text(encoding="utf-8"))
+        for i, claim in enumerate(claims, 1):
+            text = claim if isinstance(claim, str) else str(getattr(claim, "text", claim))
+            rows.append((f"claim {path.stem} #{i}", "", text))
+    return rows
+
+
+def print_table(rows: Sequence[Row]) -> None:
+    """One plain-text table: measure | value | note."""
+    header = ("measure", "value", "note")
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(2)]
+    print(f"{header[0]:<{widths[0]}}  {header[1]:>{widths[1]}}  {header[2]}")
+    print(f"{'-' * widths[0]}  {'-' * widths[1]}  {'-' * 4}")
+    for measure, value, note in rows:
+        print(f"{measure:<{widths[0]}}  {value:>{widths[1]}}  {note}")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Command-line entry point."""
+    parser = argparse.ArgumentParser(description="claims benchmark: prints one table")
+    parser.add_argument("--data", type=Path, default=Path("../shared/data"))
+    parser.add_argument("--weights", type=Path, default=None, help="check-worthiness weights")
+    parser.add_argument(
+        "--cache",
+        type=Path,
+        default=Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+        / "crosscheck"
+        / "features",
+        help="feature cache shared with the training script (outside the repository)",
+    )
+    args = parser.parse_args(argv)
+    model = CheckWorthiness.load(args.weights)
+    rows = checkworthy_rows(args.data, args.cache, model)
+    rows += furniture_rows()
+    rows += speed_rows(args.data, model)
+    rows += atomic_claims_rows()
+    print_table(rows)
+
+
+if __name__ == "__main__":
+    main()
