@@ -63,8 +63,8 @@ _ANYWHERE = re.compile(
         \bskip\s+in\s+skip\b | ^image\s+\d+\s+of\s+\d+ | \bimage\s+\d+\s+of\s+/?\s*\d+ |
         ^photos?(?:\s+credit)?\s*: | ^(?:photo|image)\s+(?:by|courtesy)\b | public\s+domain |
         getty\s+images | \(published\b | all\s+rights\s+reserved | ^copyright\b | ^©|^\(c\)\s |
-        ^contribut(?:ing|ors?)\s*: | contributed\s+to\s+this\s+report | \bstaff\s+writers?\b |
-        can\s+be\s+reached\s+at | ^contact\s+\S+.*\bat\s+\S+@ | ^e-?mail\s*: | twitter\s*:\s*@ |
+        ^contribut(?:ing|ors?)\s*: | contributed\s+to\s+this\s+report |
+        ^contact\s+\S+.*\bat\s+\S+@ | ^e-?mail\s*: | twitter\s*:\s*@ |
         \bnewsletters?\b | click\s+here | read\s+or\s+share\s+this\s+story |
         sign\s+up\s+for\s+(?:our|the|a|one)\b |
         \bsubscri(?:be|ption)\b.*\b(?:access|service|now|today)\b |
@@ -79,6 +79,10 @@ _ANYWHERE = re.compile(
         e-?mail\s+(?:news\s+)?updates | ^you['’]re\s+all\s+set | view\s+full\s+caption |
         working\s+to\s+learn\s+more | ^(?:additional\s+)?(?:reporting|writing|editing)\s+by\b |
         ^contact\b.*(?:@|\d{3}[-.]\d{4}) |
+        ^stay\s+(?:on|tuned|updated)\b | ^sign\s+up\b | ^keep\s+up\s+with\b |
+        ^(?:follow|like|join|listen|watch|find\s+us|for\s+more)\b.*
+            \b(?:facebook|twitter|instagram|youtube|rss|radio|app|here)\b |
+        [.!?]\s*\|\s*[^.!?|]{2,40}$ |
         \bfor\s+the\s+latest\b.{0,20}$ | ^follow\b.*\b(?:facebook|twitter|instagram)\b |
         ^(?:photo|image|video|slideshow|gallery)s?\s*:\s | ^\(.*\)\.?$ | ^\[.*\]$ |
         ^(?:related|story|more|read\s+more|watch|video|photos?|see\s+also|also\s+read|listen)
@@ -116,6 +120,9 @@ _MARKUP = re.compile(
     re.IGNORECASE,
 )
 _TAG = re.compile(r"<[^>]*>?|\b[\w-]+\s*=\s*[\"”“'’][^\"”“'’]*[\"”“'’]")
+# Author notes ("X is a staff writer … can be reached at …"); a long line is a paragraph that
+# merely ends with a byline, and its text is kept.
+_AUTHOR_NOTE = re.compile(r"\bstaff\s+writers?\b|can\s+be\s+reached\s+at", re.IGNORECASE)
 _URL = re.compile(r"https?://|www\.\S+\.\w{2,}")
 _BULLET = re.compile(r"^[•·●▪■◦*‣–-]\s*")
 _TERMINAL = frozenset(".!?:;…")
@@ -133,6 +140,8 @@ _STOP_WORDS = frozenset(
 # A title-like line has at most this many words, or is mostly capitalised words.
 _SHORT_WORDS = 14
 _LONG_BODY_WORDS = 15
+# Shorter title-shaped lines before the body are section labels or names, not headlines.
+_HEADLINE_MIN_WORDS = 4
 
 
 def _lines(text: str) -> Iterator[tuple[int, int, str]]:
@@ -211,6 +220,8 @@ def _is_furniture_line(line: str) -> bool:
             return True
     if _SOURCE_TAG.search(core) or _is_shouting(core):
         return True
+    if _AUTHOR_NOTE.search(core) and len(words) < 30:
+        return True
     if _URL.search(core) and len(words) < 20:
         return True
     # A bulleted line that is not a sentence is a tag or a link list entry ("• Iraq").
@@ -263,7 +274,7 @@ def body_spans(text: str) -> list[tuple[int, int]]:
         if title_like:
             # Only the article's own headline, the first heading before any body, is kept;
             # later title-shaped lines are bylines, subheads, teasers or widget labels.
-            if headline_kept or body_seen or len(words) < 3:
+            if headline_kept or body_seen or len(words) < _HEADLINE_MIN_WORDS:
                 continue
             headline_kept = True
         else:
