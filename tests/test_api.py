@@ -272,3 +272,13 @@ def test_demo_story_loads_once(
         assert again["count"] == stories["count"]
         story_again = next(s for s in again["data"] if s["key"] == DEMO_STORY)
         assert story_again["articles"] == 2
+
+
+def test_markup_in_names_is_escaped_on_the_wire(
+    client: TestClient, seed_copy: Callable[[str, str], str]
+) -> None:
+    article = {"text": seed_copy("guardian", "markup"), "source": "<i>Markup</i> Gazette"}
+    response = client.post("/v1/articles", json=article)
+    assert response.status_code in (200, 201), response.text[:300]
+    assert b"<" not in response.content and b">" not in response.content
+    assert b"\\u003ci\\u003e" in response.content or b"Markup" in response.content

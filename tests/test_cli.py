@@ -50,7 +50,9 @@ def test_compare_prints_a_report(runner: CliRunner, seed_files: list[str]) -> No
     result = runner.invoke(cli.main, ["compare", *seed_files])
     assert result.exit_code == 0, result.output
     out = result.output
-    assert "== iranwire" in out and "== guardian" in out
+    headings = [line.lower() for line in out.splitlines() if line.startswith("== ")]
+    assert len(headings) == 2
+    assert headings[0].startswith("== iranwire") and headings[1].startswith("== guardian")
     assert "corroborated" in out and "single-source" in out
     markers = ("[+] ", "[!] ", "[ ] ")
     assert sum(line.startswith(markers) for line in out.splitlines()) >= 4
