@@ -103,7 +103,7 @@ class Claim:
     hedges: list[str] = field(default_factory=list)
 
 
-def _render(tokens: Iterable[Token]) -> str:
+def _render(tokens: Iterable[Token], sentence_case: bool = True) -> str:
     ordered = sorted(tokens, key=lambda t: t.i)
     # Drop punctuation left dangling at either end by removed sub-clauses.
     while ordered and (ordered[0].is_punct or ordered[0].dep_ in {"cc", "mark"}):
@@ -123,6 +123,8 @@ def _render(tokens: Iterable[Token]) -> str:
     text = _SPACE.sub(" ", "".join(parts)).strip(" ,;:–—-")
     text = re.sub(r"\s+([,.;:])", r"\1", text)
     text = re.sub(r",(\s*,)+", ",", text)
+    if not sentence_case:
+        return text
     if text and text[0].islower():
         text = text[0].upper() + text[1:]
     if text and text[-1] not in '.!?"”’':
@@ -146,7 +148,7 @@ def _noun_phrase(token: Token) -> str:
     """The noun phrase headed by token, without its clauses and appositions."""
     drop = {c.i for c in token.children if c.dep_ in {"relcl", "appos", "acl", "punct", "cc"}}
     drop |= {c.i for c in token.children if c.dep_ == "conj"}
-    return _render(_subtree(token, drop)).rstrip(".")
+    return _render(_subtree(token, drop), sentence_case=False)
 
 
 def _subject(verb: Token) -> Token | None:

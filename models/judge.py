@@ -31,6 +31,24 @@ if TYPE_CHECKING:
     from models.nli import NLIModel
 
 _CONTENT_POS = {"NOUN", "PROPN", "NUM", "VERB", "ADJ"}
+# Words news outlets use interchangeably for one thing; coverage counts them as one key.
+_SYNONYMS = {
+    "residence": "home",
+    "house": "home",
+    "premier": "prime minister",
+    "pm": "prime minister",
+    "strike": "attack",
+    "assault": "attack",
+    "kill": "death",
+    "die": "death",
+    "vote": "election",
+    "poll": "election",
+    "chief": "leader",
+    "head": "leader",
+    "commander": "leader",
+    "troop": "force",
+    "soldier": "force",
+}
 _APOSTROPHE = re.compile(r"(?<=\w)[’‘](?=\w|\s|$)")
 
 
@@ -71,7 +89,8 @@ def _content_keys(doc: Doc) -> set[str]:
     for token in doc:
         if token.pos_ not in _CONTENT_POS or token.is_stop or not token.text.strip():
             continue
-        key = name_key(token.text) if token.pos_ == "PROPN" else token.lemma_.lower()
+        lemma = token.lemma_.lower()
+        key = name_key(token.text) if token.pos_ == "PROPN" else _SYNONYMS.get(lemma, lemma)
         if len(key) >= 3:
             keys.add(("name:" if token.pos_ == "PROPN" else "") + key)
     return keys

@@ -1,0 +1,118 @@
+"""Cleaning and claim extraction on the seeds: furniture never becomes a claim, facts are atomic."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from models.checkworthy import CheckWorthiness
+from models.claims import Claim, ClaimExtractor
+from models.embedder import Embedder
+from models.nlp import load_spacy
+from models.text import clean, detect_format
+
+SEEDS = Path(__file__).parent / "fixtures" / "seeds"
+FURNITURE = [
+    "close button",
+    "Switch to Iranwire Light?",
+    "It looks like you",
+    "1 min read",
+    "Mahmoud Al-Shamari",
+    "November 8, 2021",
+    "Related coverage",
+    "Iraqi Civilians Driven Out of Homes",
+    "IRGC Commander in Baghdad as Pro-Iran Groups Lose Ground",
+    "Iraq's Al-Sadr Vows",
+    "Killers of Iraqi Reporters",
+    "Special Features",
+    "Jailed Critic to Khamenei",
+    "Reuse this content",
+    "Published at",
+    "Previous article",
+    "Next article",
+    "Antoni Porowski",
+]
+
+
+@pytest.fixture(scope="module")
+def extracted() -> dict[str, tuple[str, list[Claim]]]:
+    nlp, embedder = load_spacy(), Embedder()
+    extractor = ClaimExtractor(CheckWorthiness.load(), None)
+    out = {}
+    for name in ("iranwire", "guardian"):
+        document = clean((SEEDS / f"{name}.txt").read_text(encoding="utf-8"), nlp)
+        vectors = embedder.encode([s.text for s in document.sentences])
+        out[name] = (document.text, extractor.extract(document.sentences, vectors))
+    return out
+
+
+def test_no_furniture_line_is_a_claim(extracted: dict[str, tuple[str, list[Claim]]]) -> None:
+    for _text, claims in extracted.values():
+        for claim in claims:
+            for line in FURNITURE:
+                assert line.lower() not in claim.sentence.lower(), (line, claim.sentence)
+
+
+def test_repeated_headline_is_one_claim_at_most(
+    extracted: dict[str, tuple[str, list[Claim]]],
+) -> None:
+    _text, claims = extracted["guardian"]
+    headline = "Drone attack by militants on Iraqi PM"
+    assert len({c.sentence for c in claims if headline in c.sentence}) <= 1
+
+
+def test_sentence_offsets_point_into_the_text(
+    extracted: dict[str, tuple[str, list[Claim]]],
+) -> None:
+    for text, claims in extracted.values():
+        assert claims
+        for claim in claims:
+            assert text[claim.start : claim.end] == claim.sentence
+
+
+def test_long_sentence_is_cut_into_atomic_claims(
+    extracted: dict[str, tuple[str, list[Claim]]],
+) -> None:
+    texts = [c.text for c in extracted["iranwire"][1]]
+    assert any(t.startswith("Ismail Qaani is commander of") for t in texts)
+    assert any(t.startswith("Ismail Qaani arrived in Baghdad") for t in texts)
+    assert "Tehran initially denied the visit." in texts
+    assert any("survived an attack on his home by a drone" in t for t in texts)
+
+
+def test_attribution_is_split_from_the_claim(
+    extracted: dict[str, tuple[str, list[Claim]]],
+) -> None:
+    claim = next(c for c in extracted["iranwire"][1] if "Iranian-made" in c.text)
+    assert claim.text == "Both the drones and explosives were Iranian-made."
+    assert claim.attribution is not None
+    assert (claim.attribution.source, claim.attribution.verb, claim.attribution.time) == (
+        "Officials",
+        "told",
+        "Monday",
+    )
+
+
+def test_numbers_and_hedges_recorded() -> None:
+    nlp, embedder = load_spacy(), Embedder()
+    document = clean(
+        "Militants reportedly fired five rockets at the base on Tuesday, officials said.", nlp
+    )
+    vectors = embedder.encode([s.text for s in document.sentences])
+    (claim, *_rest) = ClaimExtractor(None, 0.0).extract(document.sentences, vectors)
+    assert claim.hedges == ["reportedly"]
+    assert [(q.value, q.counts) for q in claim.numbers] == [(5.0, "rocket")]
+    assert claim.attribution is not None and claim.attribution.source == "officials"
+
+
+def test_html_is_cleaned_of_markup() -> None:
+    page = (
+        "<html><body><script>alert(1)</script><article><h1>Drone attack on premier</h1>"
+        "<p onclick='steal()'>Iraqi security forces said they shot down two other drones "
+        "aimed at the residence of the prime minister in Baghdad.</p></article></body></html>"
+    )
+    assert detect_format(page) == "html"
+    document = clean(page, load_spacy())
+    assert "<" not in document.text and "alert" not in document.text
+    assert any("two other drones" in s.text for s in document.sentences)

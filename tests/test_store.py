@@ -1,0 +1,128 @@
+"""Storage on a real SQLite file and a real PostgreSQL: idempotency, origins, all-or-nothing."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, inspect, select
+
+from models.errors import InputError
+from models.labels import Verdict
+from service.config import Settings
+from service.core import Crosscheck
+from service.schemas import ArticleIn
+from service.store.db import downgrade, make_engine, migrate
+from service.store.tables import Article, ClaimRow, LinkRow, Story
+
+FIXTURES = Path(__file__).parent / "fixtures"
+POSTGRES = os.environ.get("CROSSCHECK_TEST_POSTGRES_URL")
+
+
+def _read(name: str) -> str:
+    return (FIXTURES / name).read_text(encoding="utf-8")
+
+
+@pytest.fixture(
+    params=[
+        "sqlite",
+        pytest.param(
+            "postgres",
+            marks=[
+                pytest.mark.postgres,
+                pytest.mark.skipif(
+                    not POSTGRES, reason="CROSSCHECK_TEST_POSTGRES_URL is not set (.ci/run sets it)"
+                ),
+            ],
+        ),
+    ]
+)
+def store(request: pytest.FixtureRequest, core: Crosscheck, tmp_path: Path) -> Iterator[Crosscheck]:
+    """A core on an empty database of either kind, sharing the session's loaded models."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'store.db'}"
+    else:
+        assert POSTGRES is not None
+        url = POSTGRES
+        engine = make_engine(url)
+        downgrade(engine)  # start from an empty schema: earlier runs leave their rows
+        engine.dispose()
+    built = Crosscheck(Settings(database_url=url), models=core.models)
+    yield built
+    built.close()
+
+
+def _count(store: Crosscheck, table: type) -> int:
+    with store.db.session() as session:
+        return int(session.scalar(select(func.count()).select_from(table)) or 0)
+
+
+def test_migrations_create_and_drop_the_schema(store: Crosscheck) -> None:
+    tables = set(inspect(store.db.engine).get_table_names())
+    assert {"stories", "sources", "articles", "sentences", "claims", "links"} <= tables
+    downgrade(store.db.engine)
+    assert "articles" not in set(inspect(store.db.engine).get_table_names())
+    migrate(store.db.engine)
+    assert "articles" in set(inspect(store.db.engine).get_table_names())
+
+
+def test_same_url_or_same_text_is_idempotent(store: Crosscheck) -> None:
+    text = _read("seeds/iranwire.txt")
+    first = store.submit([ArticleIn(text=text, source="IranWire", url="https://iranwire.com/a")])
+    assert first.data[0].created
+    counts = (_count(store, Article), _count(store, ClaimRow), _count(store, Story))
+    by_url = store.submit([ArticleIn(text=text + "\nedited", url="https://iranwire.com/a")])
+    by_text = store.submit([ArticleIn(text=text.replace("\n\n", "\n"), source="iranwire")])
+    for again in (by_url, by_text):
+        assert not again.data[0].created
+        assert again.data[0].article.id == first.data[0].article.id
+    assert (_count(store, Article), _count(store, ClaimRow), _count(store, Story)) == counts
+
+
+def test_bad_article_in_a_batch_stores_nothing(store: Crosscheck) -> None:
+    good = ArticleIn(text=_read("seeds/guardian.txt"), source="The Guardian")
+    bad = ArticleIn(text="Close button\nReuse this content\n1 min read", source="Nobody")
+    with pytest.raises(InputError, match="article 1"):
+        store.submit([good, bad])
+    assert _count(store, Article) == 0 and _count(store, Story) == 0
+
+
+def test_copies_share_an_origin_and_never_corroborate(store: Crosscheck) -> None:
+    text = _read("seeds/iranwire.txt")
+    result = store.submit(
+        [
+            ArticleIn(text=text, source="IranWire", story="copies"),
+            ArticleIn(
+                text=text + "\nRepublished with permission.", source="Wire Mirror", story="copies"
+            ),
+        ]
+    )
+    a, b = (r.article for r in result.data)
+    assert a.origin_id == b.origin_id == a.id
+    assert a.source != b.source
+    assert _count(store, LinkRow) == 0
+    assert all(c.verdict is Verdict.SINGLE_SOURCE for c in store.article(b.id).claims)
+
+
+def test_verdicts_are_stored_and_updated_both_ways(store: Crosscheck) -> None:
+    first = store.submit(
+        [ArticleIn(text=_read("seeds/iranwire.txt"), source="IranWire", story="s")]
+    )
+    iranwire = first.data[0].article
+    assert all(c.verdict is Verdict.SINGLE_SOURCE for c in iranwire.claims)
+    store.submit([ArticleIn(text=_read("gulf_ledger.txt"), source="Gulf Ledger", story="s")])
+    # The older article's claims were judged against the newer one when it arrived.
+    again = store.article(iranwire.id)
+    verdicts = {c.text: c.verdict for c in again.claims}
+    assert verdicts["Tehran initially denied the visit."] is Verdict.CONTESTED
+    assert Verdict.CORROBORATED in verdicts.values()
+    contested = next(c for c in again.claims if c.text == "Tehran initially denied the visit.")
+    assert contested.contradicting_origins == 1
+    (evidence,) = [e for e in contested.evidence if e.relation.value == "contradicts"]
+    assert evidence.source == "Gulf Ledger"
+    stored = store.article(evidence.article_id or "")
+    assert stored.text[evidence.start : evidence.end] in evidence.text
+    page = store.stories()
+    assert page.count == 1 and page.data[0].contested >= 1 and page.data[0].sources == 2
