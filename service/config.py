@@ -1,4 +1,4 @@
-"""Settings: every knob of the service in one place, read from CROSSCHECK_* environment variables."""
+"""Settings: every knob of the service in one place, from CROSSCHECK_* environment variables."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
-    """Service settings; each field's description is its documentation (tests check they all have one)."""
+    """Service settings; each field's description is its documentation (a test checks)."""
 
     model_config = SettingsConfigDict(env_prefix="CROSSCHECK_", extra="ignore")
 

@@ -1,4 +1,4 @@
-"""Domain errors of the service; `service.app` turns each into one application/problem+json answer."""
+"""Domain errors of the service; `service.app` turns each into a problem+json answer."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Request and response models: the public contract of the HTTP API and of `crosscheck compare --json`."""
+"""Request and response models: the public contract of the HTTP API and `compare --json`."""
 
 from __future__ import annotations
 
@@ -77,8 +77,8 @@ class EvidencePublic(BaseModel):
 class Attribution(BaseModel):
     """Who a claim is attributed to, and how."""
 
-    source: str = Field(description="The speaker or body the text credits (\"officials\").")
-    verb: str = Field(description="The reporting verb (\"told\", \"said\").")
+    source: str = Field(description='The speaker or body the text credits ("officials").')
+    verb: str = Field(description='The reporting verb ("told", "said").')
     time: str | None = Field(None, description="When it was said, if stated.")
 
 
@@ -86,8 +86,8 @@ class Quantity(BaseModel):
     """A number in a claim and what it counts."""
 
     value: float
-    text: str = Field(description="The number as written (\"two other drones\").")
-    counts: str | None = Field(description="Lemma of the counted noun (\"drone\").")
+    text: str = Field(description='The number as written ("two other drones").')
+    counts: str | None = Field(description='Lemma of the counted noun ("drone").')
 
 
 class Entity(BaseModel):
@@ -115,7 +115,7 @@ class ClaimPublic(BaseModel):
     numbers: list[Quantity] = []
     dates: list[str] = []
     attribution: Attribution | None = None
-    hedges: list[str] = Field([], description="Hedging words (\"reportedly\", \"allegedly\").")
+    hedges: list[str] = Field([], description='Hedging words ("reportedly", "allegedly").')
     evidence: list[EvidencePublic] = []
 
 
@@ -245,7 +245,7 @@ class CompareEvidence(BaseModel):
 class CompareClaim(BaseModel):
     """A claim in a compare report."""
 
-    id: str = Field(description="Article index and claim index: \"0.3\".")
+    id: str = Field(description='Article index and claim index: "0.3".')
     text: str
     sentence: str
     start: int

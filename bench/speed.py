@@ -1,0 +1,150 @@
+"""Ingest throughput, story read latency and peak memory; prints one table (`make bench`).
+
+Usage: python bench/speed.py [--data ../shared/data] [--articles 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import re
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from fastapi.testclient import TestClient  # noqa: E402
+
+from models.errors import InputError  # noqa: E402
+from service.app import create_app  # noqa: E402
+from service.config import Settings  # noqa: E402
+from service.core import Crosscheck  # noqa: E402
+from service.schemas import ArticleIn  # noqa: E402
+
+_ARCHIVE = re.compile(r"^https?://web\.archive\.org/web/\d+[a-z_]*/(.+)$")
+
+
+def gun_violence(path: Path, limit: int) -> list[ArticleIn]:
+    """The first `limit` articles, whole incidents at a time, with the incident as story key."""
+    by_incident: dict[str, list[dict[str, str]]] = defaultdict(list)
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        for line in handle:
+            row = json.loads(line)
+            by_incident[row["incident_id"]].append(row)
+    # Incidents told by several outlets first: those are the ones where claims get compared.
+    incidents = sorted(by_incident.values(), key=len, reverse=True)
+    articles: list[ArticleIn] = []
+    for rows in incidents:
+        for row in rows:
+            if len(articles) >= limit:
+                return articles
+            match = _ARCHIVE.match(row["uri"] or "")
+            url = match.group(1) if match else row["uri"]
+            articles.append(
+                ArticleIn(
+                    text=row["content"] or " ",
+                    title=(row["title"] or None) and row["title"][:300],
+                    url=url if url and url.startswith("http") else None,
+                    story=f"incident-{row['incident_id']}",
+                )
+            )
+    return articles
+
+
+def ingest(core: Crosscheck, articles: list[ArticleIn]) -> tuple[int, int, int, float]:
+    """Submit one article at a time; returns (stored, refused, claims, seconds)."""
+    stored = refused = claims = 0
+    start = time.perf_counter()
+    for article in articles:
+        try:
+            result = core.submit([article])
+        except InputError:
+            refused += 1
+            continue
+        stored += sum(r.created for r in result.data)
+        claims += sum(len(r.article.claims) for r in result.data)
+    return stored, refused, claims, time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    parser.add_argument("--articles", type=int, default=200)
+    parser.add_argument("--requests", type=int, default=50)
+    args = parser.parse_args()
+
+    rows: list[tuple[str, str]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(database_url=f"sqlite:///{tmp}/bench.db")
+        started = time.perf_counter()
+        core = Crosscheck(settings)
+        rows.append(("model + database start-up", f"{time.perf_counter() - started:.1f} s"))
+        rows.append(("judge", core.models.status.get("nli", "?").split(" (")[0]))
+
+        seeds = [
+            ArticleIn(text=(ROOT / "examples" / name).read_text(encoding="utf-8"), source=src)
+            for name, src in (("iranwire.txt", "IranWire"), ("guardian.txt", "The Guardian"))
+        ]
+        stored, _refused, claims, seconds = ingest(core, [a.model_copy() for a in seeds])
+        rows.append(("seeds: articles/s", f"{stored / seconds:.2f} ({stored} in {seconds:.1f} s)"))
+        rows.append(("seeds: claims/s", f"{claims / seconds:.1f} ({claims} claims)"))
+
+        corpus = gun_violence(
+            args.data / "stories" / "gun_violence_news_dev.jsonl.gz", args.articles
+        )
+        stored, refused, claims, seconds = ingest(core, corpus)
+        stories = len({a.story for a in corpus})
+        rows.append(
+            (
+                f"gun violence ({len(corpus)} articles, {stories} stories): articles/s",
+                f"{stored / seconds:.2f} ({stored} stored, {refused} refused, {seconds:.0f} s)",
+            )
+        )
+        rows.append(("gun violence: claims/s", f"{claims / seconds:.1f} ({claims} claims)"))
+
+        page = core.stories(limit=1000)
+        largest = max(page.data, key=lambda s: (s.articles, s.claims))
+        with TestClient(create_app(settings, core=core)) as client:
+            client.get(f"/v1/stories/{largest.id}")  # warm the connection pool
+            latencies = []
+            for _ in range(args.requests):
+                t0 = time.perf_counter()
+                response = client.get(f"/v1/stories/{largest.id}")
+                latencies.append((time.perf_counter() - t0) * 1000)
+                assert response.status_code == 200
+        latencies.sort()
+        p95 = latencies[max(0, int(round(0.95 * len(latencies))) - 1)]
+        rows.append(
+            (
+                f"GET /v1/stories/{{id}}, largest story ({largest.articles} articles, "
+                f"{largest.claims} claims): p50 / p95",
+                f"{statistics.median(latencies):.1f} ms / {p95:.1f} ms",
+            )
+        )
+        rows.append(
+            (
+                "peak memory (max RSS)",
+                f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB",
+            )
+        )
+        rows.append(("CPU cores", str(os.cpu_count())))
+        core.close()
+
+    width = max(len(k) for k, _ in rows)
+    print(f"| {'measure'.ljust(width)} | value |")
+    print(f"|{'-' * (width + 2)}|-------|")
+    for key, value in rows:
+        print(f"| {key.ljust(width)} | {value} |")
+
+
+if __name__ == "__main__":
+    main()
