@@ -1,0 +1,148 @@
+"""crosscheck's own NLI cross-encoder: (evidence, claim) pairs in, label probabilities out.
+
+The weights are trained by ``models/training/judge.py`` and ship in ``models/weights/judge`` as an
+int8 ONNX file with its tokenizer; ONNX Runtime runs them (about 2-4x torch speed on two cores, and
+no torch import at run time). Nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from models.errors import ModelMissingError
+
+LABELS: tuple[str, str, str] = ("entailment", "neutral", "contradiction")
+
+_ONNX_FILE = "model.onnx"
+_TOKENIZER_FILE = "tokenizer.json"
+_CONFIG_FILE = "nli_config.json"
+_THRESHOLDS_FILE = "thresholds.json"
+_REQUIRED = (_ONNX_FILE, _TOKENIZER_FILE, _CONFIG_FILE, _THRESHOLDS_FILE)
+
+
+def default_path() -> Path:
+    """The shipped weights directory, ``models/weights/judge`` inside the installed package."""
+    return Path(__file__).resolve().parent / "weights" / "judge"
+
+
+class NLIModel:
+    """Three-way NLI cross-encoder over (premise = evidence, hypothesis = claim) pairs."""
+
+    def __init__(
+        self,
+        session: Any,
+        tokenizer: Any,
+        thresholds: dict[str, float],
+        max_length: int,
+        path: Path,
+    ) -> None:
+        self._session = session
+        self._tokenizer = tokenizer
+        self._input_names = {i.name for i in session.get_inputs()}
+        self.thresholds = thresholds
+        self.max_length = max_length
+        self.path = path
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> NLIModel:
+        """Load the ONNX model, tokenizer and thresholds from ``path`` (default: shipped weights).
+
+        Raises:
+            ModelMissingError: The directory or one of its files is missing, or ONNX Runtime /
+                tokenizers is not installed; the message names what is missing.
+        """
+        path = Path(path) if path is not None else default_path()
+        if not path.is_dir():
+            raise ModelMissingError(
+                f"NLI weights directory not found: {path} (expected {', '.join(_REQUIRED)}; "
+                "reinstall crosscheck or run `make train-judge`)"
+            )
+        missing = [name for name in _REQUIRED if not (path / name).is_file()]
+        if missing:
+            raise ModelMissingError(
+                f"NLI weights in {path} are incomplete: missing {', '.join(missing)} "
+                "(reinstall crosscheck or run `make train-judge`)"
+            )
+        try:
+            import onnxruntime as ort
+            from tokenizers import Tokenizer
+        except ImportError as exc:  # pragma: no cover - both are hard dependencies
+            raise ModelMissingError(
+                f"the NLI model needs onnxruntime and tokenizers: pip install {exc.name}"
+            ) from exc
+
+        config = json.loads((path / _CONFIG_FILE).read_text(encoding="utf-8"))
+        thresholds = {
+            str(k): float(v)
+            for k, v in json.loads((path / _THRESHOLDS_FILE).read_text(encoding="utf-8")).items()
+        }
+        max_length = int(config.get("max_length", 128))
+        tokenizer = Tokenizer.from_file(str(path / _TOKENIZER_FILE))
+        tokenizer.enable_truncation(max_length=max_length, strategy="longest_first")
+        tokenizer.no_padding()
+        options = ort.SessionOptions()
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        options.intra_op_num_threads = max(1, min(os.cpu_count() or 1, 8))
+        options.log_severity_level = 3
+        session = ort.InferenceSession(
+            str(path / _ONNX_FILE), sess_options=options, providers=["CPUExecutionProvider"]
+        )
+        return cls(session, tokenizer, thresholds, max_length, path)
+
+    def predict(
+        self, pairs: Sequence[tuple[str, str]], batch_size: int = 64
+    ) -> npt.NDArray[np.float32]:
+        """Label probabilities for (premise, hypothesis) pairs.
+
+        Args:
+            pairs: (premise = evidence text, hypothesis = claim) tuples.
+            batch_size: Pairs per forward pass.
+
+        Returns:
+            Array (n, 3) of probabilities in ``LABELS`` order; each row sums to 1.
+        """
+        out = np.zeros((len(pairs), 3), dtype=np.float32)
+        if not pairs:
+            return out
+        encodings = self._tokenizer.encode_batch([(p, h) for p, h in pairs])
+        # Sorting by length keeps padding (wasted compute) small inside each batch.
+        order = sorted(range(len(pairs)), key=lambda i: len(encodings[i].ids))
+        for start in range(0, len(order), batch_size):
+            idx = order[start : start + batch_size]
+            width = max(len(encodings[i].ids) for i in idx)
+            ids = np.zeros((len(idx), width), dtype=np.int64)
+            mask = np.zeros((len(idx), width), dtype=np.int64)
+            types = np.zeros((len(idx), width), dtype=np.int64)
+            for row, i in enumerate(idx):
+                enc = encodings[i]
+                n = len(enc.ids)
+                ids[row, :n] = enc.ids
+                mask[row, :n] = 1
+                types[row, :n] = enc.type_ids
+            feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
+            feeds = {k: v for k, v in feeds.items() if k in self._input_names}
+            logits = np.asarray(self._session.run(["logits"], feeds)[0], dtype=np.float32)
+            logits -= logits.max(axis=1, keepdims=True)
+            exp = np.exp(logits)
+            out[idx] = exp / exp.sum(axis=1, keepdims=True)
+        return out
+
+    def decide(self, probs: npt.NDArray[np.float32]) -> npt.NDArray[np.int64]:
+        """Label indices (into ``LABELS``) under the development-chosen thresholds.
+
+        Contradiction when p_c >= thresholds["contradiction"] and p_c >= p_e; else entailment when
+        p_e >= thresholds["entailment"]; else neutral (the claim is neither supported nor
+        contradicted by this evidence).
+        """
+        pe, pc = probs[:, 0], probs[:, 2]
+        labels = np.full(len(probs), 1, dtype=np.int64)
+        labels[pe >= self.thresholds["entailment"]] = 0
+        labels[(pc >= self.thresholds["contradiction"]) & (pc >= pe)] = 2
+        return labels
