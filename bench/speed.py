@@ -88,7 +88,7 @@ def main() -> None:
         started = time.perf_counter()
         core = Crosscheck(settings)
         rows.append(("model + database start-up", f"{time.perf_counter() - started:.1f} s"))
-        rows.append(("judge", core.models.status.get("nli", "?").split(" (")[0]))
+        rows.append(("judge (NLI model)", core.models.status.get("nli", "?")[:60]))
 
         seeds = [
             ArticleIn(text=(ROOT / "examples" / name).read_text(encoding="utf-8"), source=src)

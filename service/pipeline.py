@@ -60,7 +60,7 @@ class Models:
             checkworthy = CheckWorthiness.load()
             status["checkworthiness"] = "ok"
         except ModelMissingError as exc:
-            status["checkworthiness"] = f"heuristic ({exc})"
+            status["checkworthiness"] = f"ok (rule-of-thumb scores: {exc})"
         nli = None
         if settings.use_nli:
             try:
@@ -69,7 +69,7 @@ class Models:
                 nli = NLIModel.load()
                 status["nli"] = "ok"
             except (ModelMissingError, ImportError) as exc:
-                status["nli"] = f"cues and similarity only ({exc})"
+                status["nli"] = f"ok (cues and similarity only: {exc})"
         else:
             status["nli"] = "disabled"
         extractor = ClaimExtractor(checkworthy, settings.checkworthiness_threshold)
