@@ -402,20 +402,26 @@ class Crosscheck:
             created_at=_utc(article.created_at),
         )
 
-    def _article_public(self, session: Session, article_id: str) -> ArticlePublic:
+    def _article_public(
+        self, session: Session, article_id: str, min_checkworthiness: float | None = None
+    ) -> ArticlePublic:
         article = session.get(Article, article_id, options=[selectinload(Article.claims)])
         if article is None:
             raise NotFoundError("article", article_id)
         return ArticlePublic(
             **self._summary(article).model_dump(),
             text=article.text,
-            claims=self._claims_public(session, article.claims),
+            claims=self._claims_public(session, _worthy(article.claims, min_checkworthiness)),
         )
 
-    def article(self, article_id: str) -> ArticlePublic:
-        """One stored article with its claims. Raises NotFoundError."""
+    def article(self, article_id: str, min_checkworthiness: float | None = None) -> ArticlePublic:
+        """One stored article with its claims (those scoring at least min_checkworthiness).
+
+        Raises:
+            NotFoundError: no article has this id.
+        """
         with self.db.session() as session:
-            return self._article_public(session, article_id)
+            return self._article_public(session, article_id, min_checkworthiness)
 
     def _story_counts(self, session: Session, story_ids: Sequence[str]) -> dict[str, Counter[str]]:
         counts: dict[str, Counter[str]] = {s: Counter() for s in story_ids}
@@ -476,8 +482,16 @@ class Crosscheck:
                 limit=limit,
             )
 
-    def story(self, story_id: str) -> StoryPublic:
-        """A story with every claim, verdict, evidence and claim groups. Raises NotFoundError."""
+    def story(self, story_id: str, min_checkworthiness: float | None = None) -> StoryPublic:
+        """A story with its claims, verdicts, evidence and claim groups.
+
+        Args:
+            story_id: The story.
+            min_checkworthiness: Leave out claims scoring below this; the counts stay whole.
+
+        Raises:
+            NotFoundError: no story has this id.
+        """
         with self.db.session() as session:
             story = session.get(Story, story_id)
             if story is None:
@@ -488,7 +502,7 @@ class Crosscheck:
                 .options(selectinload(Article.claims))
                 .order_by(Article.created_at)
             ).all()
-            claims = [c for a in articles for c in a.claims]
+            claims = _worthy([c for a in articles for c in a.claims], min_checkworthiness)
             public = self._claims_public(session, claims)
             links = session.scalars(
                 select(LinkRow).where(LinkRow.claim_id.in_([c.id for c in claims]))
@@ -719,6 +733,10 @@ class Crosscheck:
             for j in judgements
         ]
         return JudgementsPublic(data=data, count=len(data))
+
+
+def _worthy(claims: Sequence[ClaimRow], least: float | None) -> list[ClaimRow]:
+    return [c for c in claims if least is None or c.checkworthiness >= least]
 
 
 def _VERDICT_RANK(link: Link) -> int:  # noqa: N802 - sort key, reads like a constant table

@@ -126,3 +126,42 @@ def test_verdicts_are_stored_and_updated_both_ways(store: Crosscheck) -> None:
     assert stored.text[evidence.start : evidence.end] in evidence.text
     page = store.stories()
     assert page.count == 1 and page.data[0].contested >= 1 and page.data[0].sources == 2
+
+
+def test_story_is_found_without_a_key(store: Crosscheck) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    when = datetime(2021, 11, 8, 12, tzinfo=UTC)
+    first = store.submit(
+        [ArticleIn(text=_read("seeds/iranwire.txt"), source="IranWire", published_at=when)]
+    ).data[0]
+    # The same event told by another outlet a day later joins the story.
+    second = store.submit(
+        [
+            ArticleIn(
+                text=_read("gulf_ledger.txt"),
+                source="Gulf Ledger",
+                published_at=when + timedelta(days=1),
+            )
+        ]
+    ).data[0]
+    assert second.article.story_id == first.article.story_id
+    # Another event opens a story of its own.
+    other = (
+        "Heavy rain flooded the main road into Lisbon on Tuesday, and the city council said "
+        "repairs to the drainage system would take three weeks.\n"
+        "Commuters were diverted through the old town while engineers pumped water away."
+    )
+    third = store.submit([ArticleIn(text=other, source="Lisbon Daily", published_at=when)]).data[0]
+    assert third.article.story_id != first.article.story_id
+    # The same event outside the time window opens a new story too.
+    late = store.submit(
+        [
+            ArticleIn(
+                text=_read("seeds/guardian.txt"),
+                source="The Guardian",
+                published_at=when + timedelta(days=30),
+            )
+        ]
+    ).data[0]
+    assert late.article.story_id not in {first.article.story_id, third.article.story_id}
