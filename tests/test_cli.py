@@ -138,7 +138,12 @@ def test_judge_stdin_keeps_input_order(runner: CliRunner, tmp_path: Path) -> Non
     header, *rows = PAIRS.splitlines()
     reversed_input = "\n".join([header, *reversed(rows)]) + "\n"
     backwards = runner.invoke(cli.main, ["judge", "-"], input=reversed_input)
-    assert backwards.stdout.splitlines() == list(reversed(result.stdout.splitlines()))
+    forwards = [line.split("\t") for line in result.stdout.splitlines()]
+    again = [line.split("\t") for line in backwards.stdout.splitlines()]
+    for (rel, prob, reason), (rel2, prob2, reason2) in zip(reversed(forwards), again, strict=True):
+        # Batching may move a probability in its last digits; the judgement itself must not move.
+        assert (rel, reason) == (rel2, reason2)
+        assert abs(float(prob) - float(prob2)) < 1e-3
 
 
 @pytest.mark.usefixtures("shared_core")
