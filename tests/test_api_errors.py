@@ -227,3 +227,14 @@ def test_not_ready_is_a_503_problem(core: Crosscheck, monkeypatch: pytest.Monkey
         body = assert_problem(client.get("/readyz"), 503)
         assert body["components"] == {"database": "ok", "judge": "loading"}
         assert client.get("/healthz").status_code == 200
+
+
+@pytest.mark.parametrize("state", ["ok (cues and similarity only)", "disabled"])
+def test_a_fallback_or_a_disabled_component_is_ready(
+    core: Crosscheck, monkeypatch: pytest.MonkeyPatch, state: str
+) -> None:
+    monkeypatch.setattr(core, "ready", lambda: {"database": "ok", "nli": state})
+    with TestClient(create_app(core.settings, core=core)) as client:
+        response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "detail": {"database": "ok", "nli": state}}

@@ -21,12 +21,11 @@ def healthz() -> Health:
 def readyz(core: CoreDep, request: Request) -> Health | Response:
     """Readiness: 200 when every component (models, database) is usable, else 503."""
     components = core.ready()
-    # "ok (…)" is a usable fallback, e.g. the judge without its NLI weights.
-    if all(state.split(" ", 1)[0] == "ok" for state in components.values()):
-        return Health(status="ok", detail=components)
     waiting = ", ".join(
-        f"{name}: {state}" for name, state in components.items() if not state.startswith("ok")
+        f"{name}: {state}" for name, state in components.items() if not _usable(state)
     )
+    if not waiting:
+        return Health(status="ok", detail=components)
     return problem_response(
         503,
         f"Not ready ({waiting}).",
@@ -35,3 +34,10 @@ def readyz(core: CoreDep, request: Request) -> Health | Response:
         title="Not ready",
         extra={"components": components},
     )
+
+
+def _usable(state: str) -> bool:
+    # "ok (…)" is a usable fallback (the judge without its NLI weights); "disabled" is a
+    # component switched off by a setting (CROSSCHECK_USE_NLI=false): neither is a reason to
+    # take the service out of a load balancer.
+    return state.split(" ", 1)[0] == "ok" or state == "disabled"
