@@ -212,3 +212,26 @@ def test_judge_builds_its_own_core(runner: CliRunner, tmp_path: Path) -> None:
     result = runner.invoke(cli.main, ["judge", "-"], input=PAIRS)
     assert result.exit_code == 0, result.output
     check_judgements(result.stdout, 3)
+
+
+@pytest.mark.usefixtures("shared_core")
+def test_compare_reads_html_and_prints_no_markup(
+    runner: CliRunner, tmp_path: Path, seed_files: list[str]
+) -> None:
+    page = tmp_path / "hostile.html"
+    page.write_text(
+        "<html><head><script>alert(1)</script></head><body><article>"
+        "<h1>Drone attack on the prime minister's home</h1>"
+        '<p onclick="alert(2)">Iraqi security sources said they shot down two other drones '
+        "aimed at al-Kadhimi's residence in the Green Zone on Sunday.</p>"
+        '<img src="x" onerror="alert(3)"><p>Ismail Qaani, commander of the Quds Force, arrived '
+        "in Baghdad late on Sunday in an unannounced visit, officials said.</p>"
+        "</article></body></html>",
+        encoding="utf-8",
+    )
+    for extra in ([], ["--json"]):
+        result = runner.invoke(cli.main, ["compare", seed_files[0], str(page), *extra])
+        assert result.exit_code == 0, result.output
+        assert "<" not in result.stdout and "alert(" not in result.stdout
+        assert "onerror" not in result.stdout and "onclick" not in result.stdout
+    assert json.loads(result.stdout)["articles"][1]["source"] == "hostile"
