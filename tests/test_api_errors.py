@@ -81,10 +81,10 @@ def test_furniture_only_in_a_batch_stores_none_of_it(client: TestClient) -> None
     assert_problem(client.post("/v1/articles", json=batch), 422)
 
 
-def test_body_of_5_mb(client: TestClient) -> None:
+def test_body_of_5_mb(client: TestClient, settings: Settings) -> None:
     raw = json.dumps({"text": "a" * (5 * 1024 * 1024), "source": "Huge"}).encode()
     body = assert_problem(post_json(client, "/v1/articles", raw), 413)
-    assert "2097152 bytes" in body["detail"]
+    assert f"{settings.max_body_bytes} bytes" in body["detail"]
 
 
 def test_chunked_body_over_the_limit(client: TestClient, settings: Settings) -> None:
@@ -169,15 +169,16 @@ def test_unknown_route_and_method(client: TestClient) -> None:
 
 
 def test_batch_over_the_limit(client: TestClient, settings: Settings) -> None:
-    articles = [{"text": f"{FACT} Number {i}.", "source": "Many"} for i in range(101)]
-    assert settings.max_batch == 100
+    over = settings.max_batch + 1
+    limit = f"limit of {settings.max_batch}"
+    articles = [{"text": f"{FACT} Number {i}.", "source": "Many"} for i in range(over)]
     body = assert_problem(client.post("/v1/articles", json={"articles": articles}), 422)
-    assert "limit of 100" in body["detail"]
+    assert limit in body["detail"] and "CROSSCHECK_MAX_BATCH" in body["detail"]
     body = assert_problem(client.post("/v1/compare", json={"articles": articles}), 422)
-    assert "limit of 100" in body["detail"]
-    pairs = [{"claim": "Two drones.", "evidence": "Three drones."}] * 101
+    assert limit in body["detail"]
+    pairs = [{"claim": "Two drones.", "evidence": "Three drones."}] * over
     body = assert_problem(client.post("/v1/judge", json={"pairs": pairs}), 422)
-    assert "limit of 100" in body["detail"]
+    assert limit in body["detail"]
 
 
 def test_unknown_fields(client: TestClient) -> None:
