@@ -2,20 +2,19 @@
 
 Check-worthiness on held-out ClaimBuster (precision / recall / F1 of the check-worthy class),
 mean average precision on held-out CheckThat! 2019 debates against a plain embedding-similarity
-baseline, the furniture filter on the hand-labelled sample, scorer throughput, and the atomic
-claims of the seed articles (filled in once `models.claims.extract_claims` exists).
+baseline, check-worthiness on the hand-labelled news sentences (test half) at the ClaimBuster and
+the news threshold, the furniture filter on the hand-labelled samples, scorer throughput, and
+the atomic claims of the two seed articles at the news threshold.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -28,6 +27,8 @@ from models.furniture import body_spans  # noqa: E402
 from models.training import checkworthy as training  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures"
+EXAMPLES = ROOT / "examples"
+SEED_ARTICLES = ("iranwire.txt", "guardian.txt")
 Row = tuple[str, str, str]  # measure, value, note
 
 
@@ -62,10 +63,15 @@ def furniture_rows(name: str = "furniture_sample.tsv", tag: str = "") -> list[Ro
     ]
 
 
-def checkworthy_rows(data: Path, cache: Path | None, model: CheckWorthiness) -> list[Row]:
+def checkworthy_rows(
+    data: Path,
+    cache: Path | None,
+    model: CheckWorthiness,
+    featurize: training.Featurizer | None = None,
+) -> list[Row]:
     """Held-out ClaimBuster P/R/F1 and CheckThat! MAP (model and centroid baseline)."""
     train, _, test, checkthat = training.heldout_splits(data)
-    featurize = training.Featurizer(cache)
+    featurize = featurize if featurize is not None else training.Featurizer(cache)
     rows: list[Row] = []
 
     test_texts = [e.text for e in test]
@@ -136,25 +142,64 @@ def speed_rows(data: Path, model: CheckWorthiness) -> list[Row]:
     return [("scorer sentences / s", f"{n / total:.0f}", note)]
 
 
-def atomic_claims_rows() -> list[Row]:
-    """Atomic claims of the two seed articles, one row each (hook for models.claims).
-
-    Lists nothing until `models.claims` offers `extract_claims(text: str)`, returning objects
-    with a `text` attribute (or strings).
-    """
-    try:
-        claims_module = importlib.import_module("models.claims")
-    except ImportError:
-        return []
-    extract: Callable[[str], Sequence[Any]] | None = getattr(claims_module, "extract_claims", None)
-    if extract is None:
-        return [("atomic claims", "-", "models.claims.extract_claims not available yet")]
+def news_rows(model: CheckWorthiness, featurize: training.Featurizer) -> list[Row]:
+    """P/R/F1 on the hand-labelled news sentences (test half) at both thresholds."""
+    report = training.news_evaluation(model, featurize)
+    dev, test = report["dev"], report["test"]
     rows: list[Row] = []
-    for path in sorted((FIXTURES / "seeds").glob("*.txt")):
-        claims = extract(path.read_text(encoding="utf-8"))
+    for key, name in (("claimbuster_threshold", "ClaimBuster"), ("news_threshold", "news")):
+        m = test[key]
+        note = (
+            f"{test['sentences']} test sentences ({test['positive']} check-worthy), "
+            f"threshold {m['threshold']:.3f}"
+        )
+        if key == "news_threshold":
+            note = (
+                f"threshold {m['threshold']:.3f} chosen on {dev['sentences']} dev sentences "
+                f"(dev F1 {dev['dev_f1']:.3f}; F1 maximum {dev['argmax_dev_f1']:.3f} at "
+                f"{dev['argmax_threshold']:.3f}, test F1 there "
+                f"{test['argmax_threshold']['f1']:.3f})"
+            )
+        rows += [
+            (f"news precision, {name} threshold", f"{m['precision']:.3f}", note),
+            (f"news recall, {name} threshold", f"{m['recall']:.3f}", ""),
+            (f"news F1, {name} threshold", f"{m['f1']:.3f}", "hand-labelled, test half"),
+        ]
+    return rows
+
+
+def atomic_claims_rows(model: CheckWorthiness | None = None) -> list[Row]:
+    """Atomic claims of the two seed articles at the news threshold, one row each."""
+    from models.claims import ClaimExtractor
+    from models.embedder import Embedder
+    from models.nlp import load_spacy
+    from models.text import clean
+
+    nlp = load_spacy()
+    embedder = Embedder()
+    cw = model if model is not None else CheckWorthiness.load()
+    extractor = ClaimExtractor(cw, cw.news_threshold)
+    rows: list[Row] = []
+    for name in SEED_ARTICLES:
+        document = clean((EXAMPLES / name).read_text(encoding="utf-8"), nlp)
+        vectors = embedder.encode([s.text for s in document.sentences])
+        claims = extractor.extract(document.sentences, vectors)
+        stem = Path(name).stem
         for i, claim in enumerate(claims, 1):
-            text = claim if isinstance(claim, str) else str(getattr(claim, "text", claim))
-            rows.append((f"claim {path.stem} #{i}", "", text))
+            note = claim.text
+            if claim.attribution is not None:
+                a = claim.attribution
+                when = f", {a.time}" if a.time else ""
+                note += f"  [attributed: {a.source} ({a.verb}{when})]"
+            rows.append((f"claim {stem} #{i}", f"s{claim.sentence_index}", note))
+        rows.append(
+            (
+                f"atomic claims, {stem}",
+                str(len(claims)),
+                f"from {len({c.sentence_index for c in claims})} of {len(document.sentences)} "
+                f"body sentences, threshold {cw.news_threshold:.3f}",
+            )
+        )
     return rows
 
 
@@ -183,11 +228,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     args = parser.parse_args(argv)
     model = CheckWorthiness.load(args.weights)
-    rows = checkworthy_rows(args.data, args.cache, model)
+    featurize = training.Featurizer(args.cache)
+    rows = checkworthy_rows(args.data, args.cache, model, featurize)
+    rows += news_rows(model, featurize)
     rows += furniture_rows()
     rows += furniture_rows("furniture_sample_2.tsv", ", sample 2")
     rows += speed_rows(args.data, model)
-    rows += atomic_claims_rows()
+    rows += atomic_claims_rows(model)
     print_table(rows)
 
 

@@ -190,7 +190,9 @@ class CheckWorthiness:
     """Scores sentences for being check-worthy factual claims.
 
     Attributes:
-        threshold: the decision threshold chosen on development data (stored with the weights).
+        threshold: the decision threshold chosen on ClaimBuster development data (debates).
+        news_threshold: the decision threshold for news articles, chosen on hand-labelled news
+            development sentences (`news_threshold` in `config.json`; `threshold` when absent).
         layers: (weight, bias) pairs; ReLU between layers; the last gives the dense logit.
         mean: per-input mean used to standardise the concatenated [embedding, features] vector.
         scale: per-input standard deviation for the same standardisation.
@@ -205,6 +207,7 @@ class CheckWorthiness:
         config: dict[str, Any] | None = None,
         lexical: LexicalModel | None = None,
         lexical_weight: float = 0.0,
+        news_threshold: float | None = None,
     ) -> None:
         if not layers:
             raise ValueError("a check-worthiness head needs at least one layer")
@@ -214,6 +217,7 @@ class CheckWorthiness:
         self.mean = np.asarray(mean, np.float32)
         self.scale = np.asarray(scale, np.float32)
         self.threshold = float(threshold)
+        self.news_threshold = self.threshold if news_threshold is None else float(news_threshold)
         self.config: dict[str, Any] = dict(config or {})
         self.lexical = lexical
         self.lexical_weight = float(lexical_weight) if lexical is not None else 0.0
@@ -273,7 +277,17 @@ class CheckWorthiness:
                 f"check-worthiness weights in {directory} were trained on other features; "
                 "rebuild them with `make train-claims`"
             )
-        return cls(layers, mean, scale, float(config["threshold"]), config, lexical, lexical_weight)
+        news_threshold = config.get("news_threshold")
+        return cls(
+            layers,
+            mean,
+            scale,
+            float(config["threshold"]),
+            config,
+            lexical,
+            lexical_weight,
+            float(news_threshold) if news_threshold is not None else None,
+        )
 
     def dense_logits(self, inputs: Array) -> Array:
         """Logits of the MLP part for already concatenated [embedding, features] rows."""
