@@ -139,3 +139,20 @@ def test_older_claims_contested_by_the_newcomer(
     (evidence,) = [e for e in drones["evidence"] if e["relation"] == "contradicts"]
     assert "'two other drones' vs 'three other drones'" in evidence["explanation"]
     assert story["contested"] >= 4
+
+
+def test_claims_filtered_by_checkworthiness(e2e: TestClient, seeds_story: dict[str, Any]) -> None:
+    whole = e2e.get(f"/v1/stories/{seeds_story['id']}").json()
+    every = whole["claim_list"]
+    strict = e2e.get(f"/v1/stories/{seeds_story['id']}", params={"min_checkworthiness": 0.5})
+    assert strict.status_code == 200
+    kept = strict.json()["claim_list"]
+    assert 0 < len(kept) < len(every)
+    assert all(c["checkworthiness"] >= 0.5 for c in kept)
+    assert strict.json()["claims"] == whole["claims"]  # counts stay whole
+    article_id = kept[0]["article_id"]
+    article = e2e.get(f"/v1/articles/{article_id}", params={"min_checkworthiness": 0.5}).json()
+    assert all(c["checkworthiness"] >= 0.5 for c in article["claims"])
+    bad = e2e.get(f"/v1/stories/{seeds_story['id']}", params={"min_checkworthiness": 2})
+    assert bad.status_code == 422
+    assert bad.headers["content-type"].startswith("application/problem+json")

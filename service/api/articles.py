@@ -8,7 +8,7 @@ from fastapi import APIRouter, Body, Response, status
 from pydantic import Discriminator, Tag
 
 from service.api import examples
-from service.api.deps import CoreDep, SettingsDep
+from service.api.deps import CoreDep, MinCheckworthiness, SettingsDep
 from service.api.limits import check_batch
 from service.api.problems import problem_responses
 from service.schemas import ArticleBatchIn, ArticleIn, ArticlePublic, SubmitResponse
@@ -51,6 +51,8 @@ def submit_articles(
 
 
 @router.get("/{article_id}", responses=problem_responses(404, 422))
-def get_article(article_id: str, core: CoreDep) -> ArticlePublic:
+def get_article(
+    article_id: str, core: CoreDep, min_checkworthiness: MinCheckworthiness = None
+) -> ArticlePublic:
     """One stored article with its cleaned text and claims."""
-    return core.article(article_id)
+    return core.article(article_id, min_checkworthiness=min_checkworthiness)

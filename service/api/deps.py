@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, cast
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 
 from service.config import Settings
 from service.core import Crosscheck
@@ -22,3 +22,13 @@ def get_settings(request: Request) -> Settings:
 
 CoreDep = Annotated[Crosscheck, Depends(get_core)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+MinCheckworthiness = Annotated[
+    float | None,
+    Query(
+        ge=0,
+        le=1,
+        description="Only claims whose check-worthiness score is at least this (0 to 1).",
+    ),
+]

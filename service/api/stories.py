@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from service.api.deps import CoreDep
+from service.api.deps import CoreDep, MinCheckworthiness
 from service.api.problems import problem_responses
 from service.schemas import StoriesPublic, StoryPublic
 
@@ -24,6 +24,8 @@ def list_stories(
 
 
 @router.get("/{story_id}", responses=problem_responses(404, 422))
-def get_story(story_id: str, core: CoreDep) -> StoryPublic:
+def get_story(
+    story_id: str, core: CoreDep, min_checkworthiness: MinCheckworthiness = None
+) -> StoryPublic:
     """A story: its articles, every claim with verdict and evidence, and claims grouped by fact."""
-    return core.story(story_id)
+    return core.story(story_id, min_checkworthiness=min_checkworthiness)
