@@ -38,6 +38,10 @@ class Embedder:
     def __init__(self, batch_size: int = 64) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
+
+        # The weight-loading progress bar is noise on a CLI's stderr and in service logs.
+        hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
 
         self.batch_size = batch_size
         self._model = SentenceTransformer(str(base_model_path()), device="cpu")

@@ -24,7 +24,7 @@ from models.nlp import load_spacy
 from models.text import Document, Format, clean
 from service.config import Settings
 from service.matching import ClaimView, SentenceView, Side
-from service.stories import content_hash, normalise_source, shingles
+from service.stories import content_hash, normalise_source, plain, shingles
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -123,7 +123,7 @@ def analyse(models: Models, article: ArticleIn, max_chars: int) -> Analysed:
     sentence_vectors = models.embedder.encode([s.text for s in document.sentences])
     claims = models.extractor.extract(document.sentences, sentence_vectors)
     claim_vectors = models.embedder.encode([c.text for c in claims])
-    title = article.title or document.title
+    title = plain(article.title) or None if article.title else document.title
     lead = " ".join([title or "", *[s.text for s in document.sentences[:2]]])
     lead_vector = models.embedder.encode([lead])[0]
     entities = {

@@ -42,14 +42,25 @@ def normalise_source(name: str | None, url: str | None) -> tuple[str, str | None
     """Canonical outlet name and domain; the name comes from the domain when none is given."""
     domain = domain_of(url)
     if name:
-        clean = " ".join(unicodedata.normalize("NFKC", name).split())
+        clean = plain(name)
         known = {v.lower(): v for v in _KNOWN_OUTLETS.values()}
-        return known.get(clean.lower(), clean), domain
+        # "guardian", "The Guardian" and "theguardian.com" are one outlet.
+        known |= {v.lower().removeprefix("the "): v for v in _KNOWN_OUTLETS.values()}
+        known |= {k.lower(): v for k, v in _KNOWN_OUTLETS.items()}
+        return known.get(clean.lower(), clean) or "unknown", domain
     if domain:
         if domain in _KNOWN_OUTLETS:
             return _KNOWN_OUTLETS[domain], domain
         return domain, domain
     return "unknown", None
+
+
+_MARKUP = re.compile(r"<[^>]*>?")
+
+
+def plain(text: str) -> str:
+    """A short field (name, title) without markup and with single spaces."""
+    return " ".join(_MARKUP.sub(" ", unicodedata.normalize("NFKC", text)).split())
 
 
 def normalised_text(text: str) -> str:

@@ -30,3 +30,10 @@ def test_republished_copy_shares_the_origin() -> None:
         find_origin(shingles(copy), [("o1", shingles(other)), ("o2", shingles(wire))], 0.8) == "o2"
     )
     assert find_origin(shingles(other), [("o2", shingles(wire))], 0.8) is None
+
+
+def test_source_names_lose_markup_and_find_their_outlet() -> None:
+    assert normalise_source("guardian", None)[0] == "The Guardian"
+    assert normalise_source("theguardian.com", None)[0] == "The Guardian"
+    assert normalise_source("<b>Gulf</b> <script>x</script>Ledger", None)[0] == "Gulf x Ledger"
+    assert normalise_source("<img src=x onerror=alert(1)>", None)[0] == "unknown"
