@@ -28,6 +28,9 @@ RUN useradd --create-home --uid 10001 crosscheck \
     && mkdir /data \
     && chown crosscheck:crosscheck /data
 USER crosscheck
+# Convert the embedding model to OpenVINO once, into the image (~/.cache/crosscheck), so that
+# a container starts without the conversion.
+RUN python -c "from models.embedder import Embedder; Embedder()"
 VOLUME ["/data"]
 EXPOSE 8000
 
