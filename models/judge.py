@@ -125,6 +125,8 @@ class Judge:
                 )
         self.thresholds = thresholds
         self._cache: OrderedDict[str, Doc] = OrderedDict()
+        # Content keys of each cached parse, computed once: many pairs share a claim.
+        self._keys: dict[int, set[str]] = {}
         self._cache_size = cache_size
 
     def _parse(self, texts: Sequence[str]) -> list[Doc]:
@@ -138,8 +140,15 @@ class Judge:
             self._cache.move_to_end(text)
             docs.append(self._cache[text])
         while len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
+            _text, old = self._cache.popitem(last=False)
+            self._keys.pop(id(old), None)
         return docs
+
+    def _content_keys(self, doc: Doc) -> set[str]:
+        keys = self._keys.get(id(doc))
+        if keys is None:
+            keys = self._keys[id(doc)] = _content_keys(doc)
+        return keys
 
     def judge(
         self,
@@ -201,8 +210,8 @@ class Judge:
     ) -> Judgement:
         th = self.thresholds
         whole = (0, len(evidence.text))
-        keys = _content_keys(claim)
-        shared = keys & _content_keys(evidence)
+        keys = self._content_keys(claim)
+        shared = keys & self._content_keys(evidence)
         covered = len(shared) / len(keys) if keys else 0.0
         # A named actor or place in common anchors the two texts to the same fact.
         shares_name = any(k.startswith("name:") for k in shared)
