@@ -37,6 +37,7 @@ class Side:
     key: str
     origin: str
     source: str
+    text: str
     sentences: list[SentenceView]
     sentence_vectors: Vectors
     claims: list[ClaimView]
@@ -58,8 +59,30 @@ class Link:
     start: int
     end: int
 
+    def span(self) -> tuple[int, int]:
+        """The deciding part of the evidence, as offsets into the evidence article."""
+        return (
+            self.start + self.judgement.evidence_start,
+            self.start + min(self.judgement.evidence_end, self.end - self.start),
+        )
+
 
 _RANK = {Relation.CONTRADICTS: 2, Relation.SUPPORTS: 1, Relation.SILENT: 0}
+_ANAPHORS = frozenset({"he", "she", "they", "it", "this", "that", "these", "those", "his", "her"})
+
+
+def evidence_window(side: Side, index: int) -> tuple[str, int, int]:
+    """The evidence text for a retrieved sentence, and its span in the article.
+
+    A sentence that opens with a pronoun ("He said the drones…") is read together with the
+    sentence before it, which names whom it is about: a window of one or two sentences.
+    """
+    sentence = side.sentences[index]
+    start = sentence.start
+    first = sentence.text.split(maxsplit=1)[0].lower().strip("\"'“‘") if sentence.text else ""
+    if index > 0 and first in _ANAPHORS:
+        start = side.sentences[index - 1].start
+    return side.text[start : sentence.end], start, sentence.end
 
 
 def _claims_against(
@@ -71,8 +94,8 @@ def _claims_against(
     meta: list[tuple[int, int, int, float]] = []
     for c, claim_hits in enumerate(hits):
         for hit in claim_hits:
-            sentence = evidence[hit.article].sentences[hit.sentence]
-            pairs.append((claimant.claims[c].text, sentence.text))
+            window, _start, _end = evidence_window(evidence[hit.article], hit.sentence)
+            pairs.append((claimant.claims[c].text, window))
             meta.append((c, hit.article, hit.sentence, hit.score))
     judgements = judge.judge(
         pairs,
@@ -84,7 +107,7 @@ def _claims_against(
         if judgement.relation is Relation.SILENT:
             continue
         other = evidence[a]
-        sentence = other.sentences[s]
+        window, start, end = evidence_window(other, s)
         link = Link(
             claimant.key,
             c,
@@ -93,9 +116,9 @@ def _claims_against(
             other.source,
             s,
             judgement,
-            sentence.text,
-            sentence.start,
-            sentence.end,
+            window,
+            start,
+            end,
         )
         current = best.get((c, a))
         if current is None or (_RANK[judgement.relation], judgement.probability) > (

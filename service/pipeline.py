@@ -101,6 +101,7 @@ class Analysed:
             key=key,
             origin=origin,
             source=self.source,
+            text=self.document.text,
             sentences=[SentenceView(s.text, s.start, s.end) for s in self.document.sentences],
             sentence_vectors=self.sentence_vectors,
             claims=[ClaimView(c.text, c.sentence_index, c.attribution) for c in self.claims],
