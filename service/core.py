@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, or_, select, text
 from sqlalchemy.orm import Session, selectinload
 
+from models.embedder import Vectors
 from models.errors import InputError
 from models.labels import Reason, Relation, Verdict
 from service.config import Settings
@@ -521,29 +522,15 @@ class Crosscheck:
     def _groups(
         claims: Sequence[ClaimRow], links: Sequence[LinkRow], public: dict[str, ClaimPublic]
     ) -> list[ClaimGroup]:
-        by_key = {(c.article_id, c.index): c.id for c in claims}
-        index_of = {c.id: (c.article_id, c.index) for c in claims}
-        per_sentence: dict[tuple[str, int], list[tuple[str, object]]] = defaultdict(list)
         vectors = {c.id: vectors_from(c.vector)[0] for c in claims}
+        per_sentence: dict[tuple[str, int], list[tuple[str, Vectors]]] = defaultdict(list)
         for c in claims:
             per_sentence[(c.article_id, c.sentence_index)].append((c.id, vectors[c.id]))
-        as_links = [
-            Link(
-                index_of[link.claim_id][0],
-                index_of[link.claim_id][1],
-                link.article_id,
-                link.origin_id,
-                "",
-                link.sentence_index,
-                None,  # type: ignore[arg-type]  # fact_edges reads only the positions
-                link.text,
-                link.start,
-                link.end,
-            )
-            for link in links
-            if link.claim_id in index_of
-        ]
-        edges = fact_edges(as_links, by_key, per_sentence, vectors)  # type: ignore[arg-type]
+        edges = fact_edges(
+            ((link.claim_id, link.article_id, link.sentence_index) for link in links),
+            per_sentence,
+            vectors,
+        )
         groups = []
         for members in connected_groups([c.id for c in claims], edges):
             items = [public[m] for m in members]
@@ -684,23 +671,29 @@ class Crosscheck:
                     source=item.source, title=item.title, origin=origins[i], claims=claims
                 )
             )
-        claim_ids = {
-            (str(i), j): f"{i}.{j}"
-            for i, item in enumerate(analysed)
-            for j in range(len(item.claims))
-        }
         vectors = {
             f"{i}.{j}": item.claim_vectors[j]
             for i, item in enumerate(analysed)
             for j in range(len(item.claims))
         }
-        per_sentence: dict[tuple[str, int], list[tuple[str, object]]] = defaultdict(list)
+        per_sentence: dict[tuple[str, int], list[tuple[str, Vectors]]] = defaultdict(list)
         for i, item in enumerate(analysed):
             for j, claim in enumerate(item.claims):
                 per_sentence[(str(i), claim.sentence_index)].append(
                     (f"{i}.{j}", vectors[f"{i}.{j}"])
                 )
-        edges = fact_edges(links, claim_ids, per_sentence, vectors)  # type: ignore[arg-type]
+        edges = fact_edges(
+            (
+                (
+                    f"{link.claim_article}.{link.claim_index}",
+                    link.evidence_article,
+                    link.sentence_index,
+                )
+                for link in links
+            ),
+            per_sentence,
+            vectors,
+        )
         groups = connected_groups(list(vectors), edges)
         return CompareReport(
             articles=report_articles,

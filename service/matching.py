@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from models.claims import Attribution
@@ -192,17 +192,24 @@ def connected_groups(nodes: Sequence[str], edges: Iterable[tuple[str, str]]) -> 
 
 
 def fact_edges(
-    links: Iterable[Link],
-    claim_ids: dict[tuple[str, int], str],
-    claims_of_sentence: dict[tuple[str, int], list[tuple[str, Vectors]]],
-    claim_vector: dict[str, Vectors],
+    mentions: Iterable[tuple[str, str, int]],
+    claims_of_sentence: Mapping[tuple[str, int], Sequence[tuple[str, Vectors]]],
+    claim_vector: Mapping[str, Vectors],
 ) -> list[tuple[str, str]]:
-    """Edges from a claim to the nearest claim of its evidence sentence (the same fact)."""
+    """Edges between claims that tell the same fact in two outlets.
+
+    Args:
+        mentions: (claim id, evidence article, evidence sentence index) of each link.
+        claims_of_sentence: The claims cut from each (article, sentence), with their vectors.
+        claim_vector: The vector of each claim.
+
+    Returns:
+        (claim id, id of the evidence sentence's claim nearest to it) pairs.
+    """
     edges = []
-    for link in links:
-        mine = claim_ids.get((link.claim_article, link.claim_index))
-        theirs = claims_of_sentence.get((link.evidence_article, link.sentence_index), [])
-        if mine is None or not theirs:
+    for mine, article, sentence in mentions:
+        theirs = claims_of_sentence.get((article, sentence), [])
+        if mine not in claim_vector or not theirs:
             continue
         best = max(theirs, key=lambda item: float(item[1] @ claim_vector[mine]))
         edges.append((mine, best[0]))
