@@ -12,6 +12,7 @@ import threading
 from collections.abc import Sequence
 
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 
 from models.errors import InputError
 from service.config import Settings
@@ -88,11 +89,19 @@ class Crosscheck:
         """
         analysed = self._analyse_all(articles)
         postgres = self.db.is_postgres
-        with self._write_lock, self.db.session() as session:
-            outcomes = [
-                store_article(session, item, self.models.judge, self.settings, postgres)
-                for item in analysed
-            ]
+        for attempt in (1, 2):
+            try:
+                with self._write_lock, self.db.session() as session:
+                    outcomes = [
+                        store_article(session, item, self.models.judge, self.settings, postgres)
+                        for item in analysed
+                    ]
+                break
+            except IntegrityError:
+                # Another process stored the same article (URL or text) between our lookup and
+                # our commit; the transaction rolled back, and a second pass finds its copy.
+                if attempt == 2:
+                    raise
         with self.db.session() as session:
             data = [
                 SubmitResult(created=created, article=queries.article_public(session, ident))

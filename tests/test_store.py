@@ -165,3 +165,37 @@ def test_story_is_found_without_a_key(store: Crosscheck) -> None:
         ]
     ).data[0]
     assert late.article.story_id not in {first.article.story_id, third.article.story_id}
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(
+    not POSTGRES, reason="CROSSCHECK_TEST_POSTGRES_URL is not set (.ci/run sets it)"
+)
+def test_two_replicas_submitting_one_article_store_it_once(core: Crosscheck) -> None:
+    import threading
+
+    assert POSTGRES is not None
+    engine = make_engine(POSTGRES)
+    downgrade(engine)
+    engine.dispose()
+    replicas = [Crosscheck(Settings(database_url=POSTGRES), models=core.models) for _ in range(2)]
+    article = ArticleIn(text=_read("gulf_ledger.txt"), source="Gulf Ledger", story="race")
+    results: list[object] = []
+    gate = threading.Barrier(2)
+
+    def submit(replica: Crosscheck) -> None:
+        gate.wait()
+        results.append(replica.submit([article]).data[0])
+
+    threads = [threading.Thread(target=submit, args=(r,)) for r in replicas]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(results) == 2
+    ids = {r.article.id for r in results}  # type: ignore[attr-defined]
+    created = [r.created for r in results]  # type: ignore[attr-defined]
+    assert len(ids) == 1 and sorted(created) == [False, True]
+    assert _count(replicas[0], Article) == 1 and _count(replicas[0], Story) == 1
+    for replica in replicas:
+        replica.close()
