@@ -146,6 +146,11 @@ class Crosscheck:
         with self.db.session() as session:
             return queries.sources_public(session)
 
+    def totals(self) -> dict[str, int]:
+        """Numbers of stories, articles, sources and claims by verdict in the store."""
+        with self.db.session() as session:
+            return queries.totals(session)
+
     def compare(self, articles: Sequence[ArticleIn]) -> CompareReport:
         """The claim-by-claim report on these articles as one story; nothing is stored.
 

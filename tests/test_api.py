@@ -282,3 +282,21 @@ def test_markup_in_names_is_escaped_on_the_wire(
     assert response.status_code in (200, 201), response.text[:300]
     assert b"<" not in response.content and b">" not in response.content
     assert b"\\u003ci\\u003e" in response.content or b"Markup" in response.content
+
+
+def test_metrics_count_requests_by_route_and_report_the_store(client: TestClient) -> None:
+    client.get("/v1/stories")
+    client.get("/v1/stories/no-such-story")
+    response = client.get("/metrics")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    body = response.text
+    assert 'route="/v1/stories/{story_id}",status="404"' in body
+    assert 'crosscheck_http_request_seconds_count{method="GET",route="/v1/stories"}' in body
+    stored = {
+        line.split('kind="')[1].split('"')[0]: int(line.rsplit(" ", 1)[1])
+        for line in body.splitlines()
+        if line.startswith("crosscheck_stored{")
+    }
+    assert stored["stories"] == client.get("/v1/stories").json()["count"]
+    assert set(stored) >= {"articles", "claims_contested", "claims_corroborated"}

@@ -293,3 +293,19 @@ def sources_public(session: Session) -> SourcesPublic:
 
 def _share(tally: Counter[str], verdict: Verdict, total: int) -> float:
     return round(tally[verdict.value] / total, 4) if total else 0.0
+
+
+def totals(session: Session) -> dict[str, int]:
+    """Numbers of stories, articles, sources and claims (by verdict) in the store."""
+    counts = {
+        "stories": session.scalar(select(func.count(Story.id))) or 0,
+        "articles": session.scalar(select(func.count(Article.id))) or 0,
+        "sources": session.scalar(select(func.count(Source.id))) or 0,
+    }
+    for verdict in Verdict:
+        counts[f"claims_{verdict.value}"] = 0
+    for value, n in session.execute(
+        select(ClaimRow.verdict, func.count(ClaimRow.id)).group_by(ClaimRow.verdict)
+    ).all():
+        counts[f"claims_{value}"] = n
+    return counts
