@@ -60,6 +60,9 @@ class JudgeThresholds:
     """Below this cosine similarity the evidence is about something else."""
     cue_gate: float = 0.55
     """Cue detectors apply only to pairs at least this similar (the same fact)."""
+    actor_gate: float = 0.8
+    """A different actor contests a claim only in a pair this similar: two people can both do
+    the same kind of thing (a governor and a mayor both declare emergencies)."""
     support: float = 0.78
     """Without NLI, a pair at least this similar supports the claim."""
     support_overlap: float = 0.45
@@ -217,6 +220,8 @@ class Judge:
         shares_name = any(k.startswith("name:") for k in shared)
         aligned = similarity >= th.cue_gate or (similarity >= th.unrelated and covered >= 0.5)
         cue: Cue | None = find_cue(claim, evidence) if aligned else None
+        if cue is not None and cue.reason is Reason.ACTOR_MISMATCH and similarity < th.actor_gate:
+            cue = None
         if cue is not None:
             probability = 0.5 + 0.5 * min(1.0, similarity)
             if probs is not None:

@@ -73,6 +73,12 @@ class Quantity:
     counts: str | None
     start: int
     end: int
+    verb: str | None = None
+    """What happened to the counted things ("kill" in "49 people were killed")."""
+    exact: bool = True
+    """False for a bound or estimate ("at least 49", "nearly 40", "more than 300")."""
+    part: bool = False
+    """True for a part of a larger count ("the other four victims", "one of the five")."""
 
 
 @dataclass(frozen=True)
@@ -86,6 +92,8 @@ class DateMention:
     months: frozenset[int]
     start: int
     end: int
+    verb: str | None = None
+    """The event the date is of ("arrive" in "arrived late on Sunday")."""
 
 
 @dataclass(frozen=True)
@@ -127,6 +135,58 @@ def parse_number(text: str) -> float | None:
     return total + current if seen else None
 
 
+# Verbs outlets use for one event; numbers and dates are compared within a class.
+_VERB_CLASSES = {
+    "die": "kill",
+    "slay": "kill",
+    "murder": "kill",
+    "wound": "injure",
+    "hurt": "injure",
+    "down": "shoot",
+}
+# Nouns that count something else: "five counts of endangerment" counts endangerment charges.
+_MEASURE_NOUNS = frozenset({"count", "number", "total", "group", "dozen", "handful", "set"})
+
+
+_ESTIMATE = re.compile(
+    r"\b(at least|at most|more than|less than|fewer than|over|under|nearly|almost|about|"
+    r"around|approximately|roughly|some|up to|as many as|an estimated|estimated)$"
+)
+_PART_WORDS = frozenset({"other", "another", "additional", "remaining", "more", "further"})
+
+
+def governing_verb(token: Token) -> str | None:
+    """Lemma (by event class) of the nearest verb above a token, or None."""
+    for ancestor in token.ancestors:
+        if ancestor.pos_ in {"VERB", "AUX"} and ancestor.dep_ not in {"aux", "auxpass"}:
+            lemma = ancestor.lemma_.lower()
+            return _VERB_CLASSES.get(lemma, lemma)
+    return None
+
+
+def _event_of(date: Token) -> str | None:
+    """The event a date belongs to: the noun it qualifies ("the Nov. 3 shooting"), else its verb."""
+    if (
+        date.head.pos_ in {"NOUN", "PROPN"}
+        and date.head.i != date.i
+        and date.head.ent_type_ != "DATE"
+    ):
+        return date.head.lemma_.lower()
+    return governing_verb(date)
+
+
+def _thing(noun: Token) -> str:
+    """What a noun counts: its lemma, or the lemma of its of-complement for measure nouns."""
+    lemma = noun.lemma_.lower()
+    if lemma in _MEASURE_NOUNS:
+        for prep in noun.children:
+            if prep.dep_ == "prep" and prep.lower_ == "of":
+                objects = [c for c in prep.children if c.dep_ == "pobj"]
+                if objects:
+                    return f"{lemma} of {objects[0].lemma_.lower()}"
+    return lemma
+
+
 def _counted_noun(token: Token) -> Token | None:
     head = token
     # Climb compound numbers ("two hundred", "2.5 million") to the numeral that attaches.
@@ -165,13 +225,25 @@ def quantities(span: Span) -> list[Quantity]:
         if noun is not None and noun.i > last.i and noun.i - last.i <= 4:
             last = noun
         text = span.doc[first.i : last.i + 1].text
+        before = " ".join(t.lower_ for t in span.doc[max(span.start, first.i - 3) : first.i])
+        between = {t.lower_ for t in span.doc[first.i : last.i + 1]}
+        exact = not (
+            _ESTIMATE.search(before) or any(t.dep_ == "advmod" for t in group) or "some" in between
+        )
+        partitive = noun is not None and any(
+            t.lower_ == "of" for t in span.doc[first.i : noun.i]
+        )  # "two of four people"
+        part = bool(_PART_WORDS & (between | set(before.split()[-2:]))) or partitive
         found.append(
             Quantity(
                 value=value,
                 text=text,
-                counts=noun.lemma_.lower() if noun is not None else None,
+                counts=_thing(noun) if noun is not None else None,
                 start=first.idx,
                 end=last.idx + len(last.text),
+                verb=governing_verb(noun if noun is not None else group[-1]),
+                exact=exact,
+                part=part,
             )
         )
     return found
@@ -214,6 +286,7 @@ def dates(span: Span) -> list[DateMention]:
                 months,
                 ent.start_char,
                 ent.end_char,
+                _event_of(ent.root),
             )
         )
     return found
@@ -251,8 +324,12 @@ def _edit_distance(a: str, b: str) -> int:
 def _keys_match(a: str, b: str) -> bool:
     if a == b:
         return True
+    shorter, longer = sorted((a, b), key=len)
+    # A name cut at a hyphen ("Burns-worth" read as "Burns") is a prefix of the whole name.
+    if len(shorter) >= 4 and longer.startswith(shorter):
+        return True
     # A one-letter slip in a longer key (Muqtada / Muqtadr) is the same name.
-    return min(len(a), len(b)) >= 4 and _edit_distance(a, b) <= 1
+    return len(shorter) >= 4 and _edit_distance(a, b) <= 1
 
 
 _NAME_STOP = {"the", "of", "and", "mr", "mrs", "ms", "dr", "president", "prime", "minister"}
@@ -283,8 +360,13 @@ def actors(span: Span) -> list[Actor]:
         if ent.label_ not in {"PERSON", "ORG"}:
             continue
         root = ent.root
-        role = root.dep_
-        verb = root.head
+        # "Stafford and Greenhouse were indicted": each conjunct holds the first one's role.
+        head = root
+        while head.dep_ == "conj" and head.head.i != head.i:
+            head = head.head
+        role = head.dep_
+        verb = head.head
+        root = head
         if role == "pobj" and root.head.dep_ == "agent":
             role, verb = "agent", root.head.head
         if role not in {"nsubj", "nsubjpass", "agent"} or verb.pos_ not in {"VERB", "AUX"}:
@@ -301,3 +383,30 @@ def actors(span: Span) -> list[Actor]:
             )
         )
     return found
+
+
+def participants(verb: Token) -> set[str]:
+    """Named people and organisations taking part in a verb's event (subject, object, agent)."""
+    names = set()
+    for child in verb.children:
+        if child.dep_ in {"nsubj", "nsubjpass", "dobj", "agent", "attr", "oprd", "dative"}:
+            for token in child.subtree:
+                if token.ent_type_ in {"PERSON", "ORG"} and token.ent_iob_ == "B":
+                    names.add(_entity_text(token))
+    return names
+
+
+def _entity_text(token: Token) -> str:
+    doc = token.doc
+    end = token.i + 1
+    while end < len(doc) and doc[end].ent_iob_ == "I":
+        end += 1
+    return doc[token.i : end].text
+
+
+def different_participants(a: Token, b: Token) -> bool:
+    """Whether two verbs name their participants and share none (two different events)."""
+    mine, theirs = participants(a), participants(b)
+    if not mine or not theirs:
+        return False
+    return not any(same_actor(x, y) for x in mine for y in theirs)

@@ -130,3 +130,49 @@ def test_judge_notes_different_attribution(judge: Judge) -> None:
     )
     assert j.relation is Relation.SUPPORTS
     assert "'Officials'" in j.explanation and "'Reuters'" in j.explanation
+
+
+# Pairs from real multi-outlet coverage (gun-violence corpus) that once came out as false
+# contradictions: the same word in a different event, a part of a count, a negative
+# determiner, two people doing the same kind of thing.
+NOT_CONTRADICTIONS = [
+    ("More than 300 people packed the club.", "Officially, 49 people were killed in the massacre."),
+    ("The other four victims were identified by the media.", "Five victims were killed on Friday."),
+    (
+        "Burnsworth was charged with one count of homicide.",
+        "Hudec was charged with five counts of child endangerment.",
+    ),
+    ("A gun was not found in Few's vehicle.", "No gun was found on Few or in his truck."),
+    ("Mateen got into a gunfight with a cop.", "An officer couldn't get a clean shot at Mateen."),
+    ("The teenager was in court on Friday.", "Two people were charged on Monday."),
+    (
+        "Stafford and Greenhouse were arrested on November 6.",
+        "The marshals were charged in the Nov. 3 shooting.",
+    ),
+    ("Stafford and Norris Greenhouse were indicted.", "Norris Greenhouse was indicted."),
+]
+
+
+@pytest.mark.parametrize(("claim", "evidence"), NOT_CONTRADICTIONS)
+def test_no_cue_where_the_facts_do_not_clash(nlp: Language, claim: str, evidence: str) -> None:
+    assert find_cue(nlp(claim), nlp(evidence)) is None
+
+
+def test_a_real_count_clash_still_found(nlp: Language) -> None:
+    cue = find_cue(
+        nlp("Officially, 49 people were killed in the massacre."),
+        nlp("A total of 50 people were killed in the shooting."),
+    )
+    assert cue is not None and cue.reason is Reason.NUMBER_MISMATCH
+
+
+def test_two_officials_declaring_is_no_actor_clash(judge: Judge) -> None:
+    (j,) = judge.judge(
+        [
+            (
+                "Gov. Rick Scott declared a state of emergency in Orlando.",
+                "Orlando Mayor Buddy Dyer has declared a local state of emergency.",
+            )
+        ]
+    )
+    assert j.relation is not Relation.CONTRADICTS
