@@ -166,15 +166,5 @@ class Crosscheck:
                 f"{len(pairs)} pairs in one request; the limit is {self.settings.max_batch}"
             )
         judgements = self.models.judge.judge([(p.claim, p.evidence) for p in pairs])
-        data = [
-            JudgementPublic(
-                relation=j.relation,
-                probability=j.probability,
-                reason=j.reason,
-                explanation=j.explanation,
-                evidence_start=j.evidence_start,
-                evidence_end=j.evidence_end,
-            )
-            for j in judgements
-        ]
+        data = [JudgementPublic.model_validate(j, from_attributes=True) for j in judgements]
         return JudgementsPublic(data=data, count=len(data))

@@ -30,8 +30,7 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
-def migrate(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema to `revision` with Alembic (creates it on an empty database)."""
+def _alembic(engine: Engine, revision: str, upgrade: bool) -> None:
     from alembic import command
     from alembic.config import Config
 
@@ -39,19 +38,17 @@ def migrate(engine: Engine, revision: str = "head") -> None:
     config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+        (command.upgrade if upgrade else command.downgrade)(config, revision)
+
+
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema to `revision` with Alembic (creates it on an empty database)."""
+    _alembic(engine, revision, upgrade=True)
 
 
 def downgrade(engine: Engine, revision: str = "base") -> None:
     """Take the schema down to `revision` (tests use it to start from nothing)."""
-    from alembic import command
-    from alembic.config import Config
-
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, revision)
+    _alembic(engine, revision, upgrade=False)
 
 
 class Database:
