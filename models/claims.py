@@ -324,6 +324,8 @@ def _describable(head: Token, appos: Token) -> bool:
     """Whether an apposition describes a named thing (and is not a date or a number)."""
     if appos.ent_type_ in {"DATE", "TIME", "CARDINAL"} or head.ent_type_ in {"DATE", "TIME"}:
         return False
+    if appos.ent_type_ and appos.ent_type_ == head.ent_type_:
+        return False  # a list of names ("Jerry Shelton, 35, Brittany Powell, 27"), not a role
     if head.ent_type_ not in _NAMED and appos.ent_type_ != "PERSON":
         return False
     return len(list(appos.subtree)) <= 25

@@ -73,6 +73,15 @@ class JudgeThresholds:
     """Least NLI entailment probability for `supports`."""
     contradiction: float = 0.6
     """Least NLI contradiction probability for `contradicts` without a cue."""
+    nli_contradiction_gate: float = 0.85
+    """A contradiction without a cue needs the two texts at least this similar: on news pairs
+    the model reads many paraphrases with other wording as contradictions."""
+    nli_anchor: float = 0.5
+    """Share of the claim's key words (a name among them) the evidence must hold for the
+    model's entailment to count."""
+    restated: float = 0.9
+    """Share of the claim's key words above which the evidence restates it (no contradiction
+    without a cue)."""
 
 
 @dataclass(frozen=True)
@@ -234,49 +243,59 @@ class Judge:
                 cue.evidence_start,
                 cue.evidence_end,
             )
+        entail = contra = None
         if probs is not None:
             entail, _neutral, contra = (float(x) for x in probs)
-            if contra >= th.contradiction and aligned:
-                return Judgement(
-                    Relation.CONTRADICTS,
-                    round(contra, 4),
-                    Reason.NLI_CONTRADICTION,
-                    f"the other text contradicts the claim (model {contra:.2f})",
-                    *whole,
-                )
-            if entail >= th.entailment:
-                return Judgement(
-                    Relation.SUPPORTS,
-                    round(entail, 4),
-                    Reason.NLI_ENTAILMENT,
-                    f"the other text states the claim (model {entail:.2f}, "
-                    f"similarity {similarity:.2f})",
-                    *whole,
-                )
-            return Judgement(
-                Relation.SILENT,
-                round(1.0 - entail - contra if aligned else 1.0 - entail, 4),
-                Reason.NOT_ADDRESSED,
-                f"related but does not state the claim (model entailment {entail:.2f})",
-                *whole,
-            )
-        if (
+        paraphrase = (
             similarity >= th.support
             or (similarity >= th.support_overlap and covered >= th.coverage and shares_name)
-        ) and _numbers_stated(claim, evidence):
+        ) and _numbers_stated(claim, evidence)
+        # A text that restates every content word and number of the claim, with no cue
+        # between them, does not contradict it: the model's contradiction is vetoed there (it
+        # over-reads a dropped date or a repeated sentence as a contradiction).
+        restated = covered >= th.restated and _numbers_stated(claim, evidence)
+        if (
+            contra is not None
+            and contra >= th.contradiction
+            and similarity >= th.nli_contradiction_gate
+            and not restated
+        ):
+            return Judgement(
+                Relation.CONTRADICTS,
+                round(contra, 4),
+                Reason.NLI_CONTRADICTION,
+                f"the other text contradicts the claim (model {contra:.2f}, "
+                f"similarity {similarity:.2f})",
+                *whole,
+            )
+        # The model's entailment counts only where the texts are anchored to one fact (shared
+        # names or words); on news pairs it also "entails" a claim about another person.
+        anchored = shares_name and covered >= th.nli_anchor
+        if entail is not None and entail >= th.entailment and anchored:
+            return Judgement(
+                Relation.SUPPORTS,
+                round(entail, 4),
+                Reason.NLI_ENTAILMENT,
+                f"the other text states the claim (model {entail:.2f}, "
+                f"similarity {similarity:.2f})",
+                *whole,
+            )
+        if paraphrase:
+            model = f", model entailment {entail:.2f}" if entail is not None else ""
             return Judgement(
                 Relation.SUPPORTS,
                 round(similarity, 4),
                 Reason.PARAPHRASE,
                 f"says the same (similarity {similarity:.2f}, "
-                f"{covered:.0%} of the claim's key words)",
+                f"{covered:.0%} of the claim's key words{model})",
                 *whole,
             )
+        model = f", model entailment {entail:.2f}" if entail is not None else ""
         return Judgement(
             Relation.SILENT,
             round(1.0 - similarity, 4),
             Reason.NOT_ADDRESSED,
-            f"related but does not state the claim (similarity {similarity:.2f})",
+            f"related but does not state the claim (similarity {similarity:.2f}{model})",
             *whole,
         )
 
