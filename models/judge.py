@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -84,6 +84,9 @@ class JudgeThresholds:
     without a cue)."""
 
 
+THRESHOLD_NAMES = frozenset(f.name for f in fields(JudgeThresholds))
+
+
 @dataclass(frozen=True)
 class Judgement:
     """The relation of an evidence text to a claim, and why."""
@@ -124,6 +127,7 @@ class Judge:
         nli: NLIModel | None = None,
         thresholds: JudgeThresholds | None = None,
         cache_size: int = 4096,
+        overrides: Mapping[str, float] | None = None,
     ) -> None:
         self.nlp = nlp
         self.embedder = embedder
@@ -131,11 +135,13 @@ class Judge:
         if thresholds is None:
             thresholds = JudgeThresholds()
             if nli is not None:
-                thresholds = JudgeThresholds(
+                # The model's own thresholds, chosen on its development pairs.
+                thresholds = replace(
+                    thresholds,
                     entailment=nli.thresholds.get("entailment", thresholds.entailment),
                     contradiction=nli.thresholds.get("contradiction", thresholds.contradiction),
                 )
-        self.thresholds = thresholds
+        self.thresholds = replace(thresholds, **dict(overrides or {}))
         self._cache: OrderedDict[str, Doc] = OrderedDict()
         # Content keys of each cached parse, computed once: many pairs share a claim.
         self._keys: dict[int, set[str]] = {}

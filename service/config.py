@@ -52,6 +52,11 @@ class Settings(BaseSettings):
         description="Least check-worthiness score for a sentence to become a claim; "
         "unset means the threshold shipped with the model.",
     )
+    judge_thresholds: dict[str, float] = Field(
+        default_factory=dict,
+        description="Overrides of the judge's thresholds by name, as JSON "
+        "('{\"cue_gate\": 0.6}'); see models.judge.JudgeThresholds for the names and defaults.",
+    )
     use_nli: bool = Field(
         True,
         description="Use the trained NLI cross-encoder in the judge when its weights are present.",
@@ -60,6 +65,20 @@ class Settings(BaseSettings):
         None, description="Directory of example articles loaded as a demo story at start-up."
     )
     log_level: str = Field("INFO", description="Logging level of the service.")
+
+    @field_validator("judge_thresholds")
+    @classmethod
+    def _known_thresholds(cls, value: dict[str, float]) -> dict[str, float]:
+        from models.judge import THRESHOLD_NAMES
+
+        unknown = sorted(set(value) - THRESHOLD_NAMES)
+        if unknown:
+            raise ValueError(
+                f"unknown judge thresholds {unknown}; valid: {', '.join(sorted(THRESHOLD_NAMES))}"
+            )
+        if any(not 0.0 <= v <= 1.0 for v in value.values()):
+            raise ValueError("judge thresholds lie between 0 and 1")
+        return value
 
     @field_validator("database_url")
     @classmethod

@@ -73,7 +73,8 @@ class Models:
         else:
             status["nli"] = "disabled"
         extractor = ClaimExtractor(checkworthy, settings.checkworthiness_threshold)
-        return cls(nlp, embedder, extractor, Judge(nlp, embedder, nli), status)
+        judge = Judge(nlp, embedder, nli, overrides=settings.judge_thresholds)
+        return cls(nlp, embedder, extractor, judge, status)
 
 
 @dataclass

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from service.config import Settings
+from service.core import Crosscheck
 
 
 @pytest.mark.parametrize("name", sorted(Settings.model_fields))
@@ -25,3 +26,18 @@ def test_a_database_url_of_another_kind_is_refused(monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("CROSSCHECK_DATABASE_URL", "mysql://root@localhost/db")
     with pytest.raises(ValueError, match="sqlite"):
         Settings()
+
+
+def test_judge_thresholds_are_checked_and_reach_the_judge(
+    core: Crosscheck, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from models.judge import Judge
+
+    monkeypatch.setenv("CROSSCHECK_JUDGE_THRESHOLDS", '{"cue_gate": 0.7}')
+    assert Settings().judge_thresholds == {"cue_gate": 0.7}
+    with pytest.raises(ValueError, match="valid: "):
+        Settings(judge_thresholds={"cue_gates": 0.7})
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        Settings(judge_thresholds={"cue_gate": 7})
+    judge = Judge(core.models.nlp, core.models.embedder, overrides={"cue_gate": 0.7})
+    assert judge.thresholds.cue_gate == 0.7
