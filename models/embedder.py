@@ -137,7 +137,9 @@ class Embedder:
         from tokenizers import Tokenizer
 
         compiled = ov.Core().compile_model(
-            _openvino_model(weights), "CPU", {"PERFORMANCE_HINT": "LATENCY"}
+            _openvino_model(weights),
+            "CPU",
+            {"PERFORMANCE_HINT": "LATENCY", "CPU_RUNTIME_CACHE_CAPACITY": "0"},
         )
         request = compiled.create_infer_request()
         output = compiled.output(0)

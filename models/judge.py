@@ -88,6 +88,18 @@ THRESHOLD_NAMES = frozenset(f.name for f in fields(JudgeThresholds))
 
 
 @dataclass(frozen=True)
+class _Pair:
+    """What the judge reads off a parsed pair before (and without) the model."""
+
+    similarity: float
+    covered: float
+    shares_name: bool
+    numbers_stated: bool
+    cue: Cue | None
+    length: int
+
+
+@dataclass(frozen=True)
 class Judgement:
     """The relation of an evidence text to a claim, and why."""
 
@@ -195,12 +207,18 @@ class Judge:
         else:
             sims = list(similarities)
         candidate = [i for i, s in enumerate(sims) if s >= self.thresholds.unrelated]
-        probs: dict[int, np.ndarray] = {}
-        if self.nli is not None and candidate:
-            predicted = self.nli.predict([(evidence[i], claims[i]) for i in candidate])
-            probs = {i: predicted[k] for k, i in enumerate(candidate)}
         docs_c = self._parse([claims[i] for i in candidate])
         docs_e = self._parse([evidence[i] for i in candidate])
+        inspected = {
+            i: self._inspect(docs_c[k], docs_e[k], sims[i]) for k, i in enumerate(candidate)
+        }
+        # The model runs only where its answer can change the relation: no cue decided it,
+        # and the texts are anchored to one fact or near-verbatim.
+        asked = [i for i in candidate if self._needs_model(inspected[i])]
+        probs: dict[int, np.ndarray] = {}
+        if self.nli is not None and asked:
+            predicted = self.nli.predict([(evidence[i], claims[i]) for i in asked])
+            probs = {i: predicted[k] for k, i in enumerate(asked)}
         parsed = {i: (docs_c[k], docs_e[k]) for k, i in enumerate(candidate)}
         results = []
         for i, (_claim, text) in enumerate(pairs):
@@ -216,34 +234,46 @@ class Judge:
                     )
                 )
                 continue
-            claim_doc, evidence_doc = parsed[i]
-            judgement = self._decide(claim_doc, evidence_doc, sims[i], probs.get(i))
+            _claim_doc, evidence_doc = parsed[i]
+            judgement = self._decide(inspected[i], probs.get(i))
             if attributions is not None and judgement.relation is not Relation.SILENT:
                 judgement = self._note_attribution(judgement, attributions[i], evidence_doc)
             results.append(judgement)
         return results
 
-    def _decide(
-        self, claim: Doc, evidence: Doc, similarity: float, probs: np.ndarray | None
-    ) -> Judgement:
+    def _inspect(self, claim: Doc, evidence: Doc, similarity: float) -> _Pair:
         th = self.thresholds
-        whole = (0, len(evidence.text))
         keys = self._content_keys(claim)
         shared = keys & self._content_keys(evidence)
         covered = len(shared) / len(keys) if keys else 0.0
-        # A named actor or place in common anchors the two texts to the same fact.
-        shares_name = any(k.startswith("name:") for k in shared)
         aligned = similarity >= th.cue_gate or (similarity >= th.unrelated and covered >= 0.5)
         cue: Cue | None = find_cue(claim, evidence) if aligned else None
         if cue is not None and cue.reason is Reason.ACTOR_MISMATCH and similarity < th.actor_gate:
             cue = None
+        return _Pair(
+            similarity=similarity,
+            covered=covered,
+            # A named actor or place in common anchors the two texts to the same fact.
+            shares_name=any(k.startswith("name:") for k in shared),
+            numbers_stated=_numbers_stated(claim, evidence),
+            cue=cue,
+            length=len(evidence.text),
+        )
+
+    def _needs_model(self, pair: _Pair) -> bool:
+        th = self.thresholds
+        anchored = pair.shares_name and pair.covered >= th.nli_anchor
+        return pair.cue is None and (anchored or pair.similarity >= th.nli_contradiction_gate)
+
+    def _decide(self, pair: _Pair, probs: np.ndarray | None) -> Judgement:
+        th = self.thresholds
+        similarity, covered, shares_name = pair.similarity, pair.covered, pair.shares_name
+        whole = (0, pair.length)
+        cue = pair.cue
         if cue is not None:
-            probability = 0.5 + 0.5 * min(1.0, similarity)
-            if probs is not None:
-                probability = max(probability, float(probs[2]))
             return Judgement(
                 Relation.CONTRADICTS,
-                round(probability, 4),
+                round(0.5 + 0.5 * min(1.0, similarity), 4),
                 cue.reason,
                 cue.explanation,
                 cue.evidence_start,
@@ -255,11 +285,11 @@ class Judge:
         paraphrase = (
             similarity >= th.support
             or (similarity >= th.support_overlap and covered >= th.coverage and shares_name)
-        ) and _numbers_stated(claim, evidence)
+        ) and pair.numbers_stated
         # A text that restates every content word and number of the claim, with no cue
         # between them, does not contradict it: the model's contradiction is vetoed there (it
         # over-reads a dropped date or a repeated sentence as a contradiction).
-        restated = covered >= th.restated and _numbers_stated(claim, evidence)
+        restated = covered >= th.restated and pair.numbers_stated
         if (
             contra is not None
             and contra >= th.contradiction

@@ -35,7 +35,9 @@ Runner = Callable[[dict[str, npt.NDArray[np.int64]]], npt.NDArray[np.float32]]
 def _openvino_runner(model_file: Path) -> Runner:
     import openvino as ov
 
-    compiled = ov.Core().compile_model(str(model_file), "CPU", {"PERFORMANCE_HINT": "LATENCY"})
+    compiled = ov.Core().compile_model(
+        str(model_file), "CPU", {"PERFORMANCE_HINT": "LATENCY", "CPU_RUNTIME_CACHE_CAPACITY": "0"}
+    )
     request = compiled.create_infer_request()
 
     def run(feeds: dict[str, npt.NDArray[np.int64]]) -> npt.NDArray[np.float32]:
