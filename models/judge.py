@@ -77,8 +77,10 @@ class JudgeThresholds:
     """A contradiction without a cue needs the two texts at least this similar: on news pairs
     the model reads many paraphrases with other wording as contradictions."""
     nli_anchor: float = 0.5
-    """Share of the claim's key words (a name among them) the evidence must hold for the
-    model's entailment to count."""
+    """Share of the claim's key words the evidence must hold for the model's entailment to
+    count."""
+    nli_close: float = 0.7
+    """Without a name in common, the model's entailment counts from this similarity on."""
     restated: float = 0.9
     """Share of the claim's key words above which the evidence restates it (no contradiction
     without a cue)."""
@@ -260,9 +262,16 @@ class Judge:
             length=len(evidence.text),
         )
 
+    def _anchored(self, pair: _Pair) -> bool:
+        """Whether the two texts are tied to one fact: half the claim's key words, and a name
+        in common or a close wording (the model's entailment counts only then)."""
+        th = self.thresholds
+        close = pair.shares_name or pair.similarity >= th.nli_close
+        return close and pair.covered >= th.nli_anchor
+
     def _needs_model(self, pair: _Pair) -> bool:
         th = self.thresholds
-        anchored = pair.shares_name and pair.covered >= th.nli_anchor
+        anchored = self._anchored(pair)
         return pair.cue is None and (anchored or pair.similarity >= th.nli_contradiction_gate)
 
     def _decide(self, pair: _Pair, probs: np.ndarray | None) -> Judgement:
@@ -306,7 +315,7 @@ class Judge:
             )
         # The model's entailment counts only where the texts are anchored to one fact (shared
         # names or words); on news pairs it also "entails" a claim about another person.
-        anchored = shares_name and covered >= th.nli_anchor
+        anchored = self._anchored(pair)
         if entail is not None and entail >= th.entailment and anchored:
             return Judgement(
                 Relation.SUPPORTS,
