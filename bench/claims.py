@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from models.checkworthy import CheckWorthiness  # noqa: E402
-from models.furniture import body_spans  # noqa: E402
+from models.furniture import body_spans, furniture_confusion  # noqa: E402
 from models.training import checkworthy as training  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -41,20 +41,7 @@ def furniture_rows(name: str = "furniture_sample.tsv", tag: str = "") -> list[Ro
         elif raw and not raw.startswith("#"):
             label, line = raw.split("\t", 1)
             articles[-1].append((label, line))
-    tp = fp = fn = 0
-    for rows in articles:
-        text = "\n".join(line for _, line in rows)
-        spans = set(body_spans(text))
-        offset = 0
-        for label, line in rows:
-            start = offset + len(line) - len(line.lstrip())
-            kept = (start, start + len(line.strip())) in spans
-            offset += len(line) + 1
-            if not kept:
-                tp += label == "furniture"
-                fp += label == "body"
-            elif label == "furniture":
-                fn += 1
+    tp, fp, fn = furniture_confusion(articles)
     n = sum(len(rows) for rows in articles)
     note = f"{n} lines of {len(articles)} articles; {tp + fn} furniture"
     return [
@@ -221,9 +208,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--cache",
         type=Path,
-        default=Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
-        / "crosscheck"
-        / "features",
+        default=training.DEFAULT_CACHE,
         help="feature cache shared with the training script (outside the repository)",
     )
     args = parser.parse_args(argv)

@@ -11,7 +11,7 @@ themselves, and were checked against a hand-labelled sample (tests/fixtures/furn
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 
 # Whole-line furniture: navigation, widgets, boilerplate. Matched against the stripped line.
 _FULL_LINE = re.compile(
@@ -286,3 +286,29 @@ def body_spans(text: str) -> list[tuple[int, int]]:
 def body_text(text: str) -> str:
     """The body lines of `text` joined by newlines (for display and quick checks)."""
     return "\n".join(text[s:e] for s, e in body_spans(text))
+
+
+def furniture_confusion(
+    articles: Iterable[Sequence[tuple[str, str]]],
+) -> tuple[int, int, int]:
+    """True positives, false positives and false negatives of the furniture class.
+
+    Args:
+        articles: Each article's lines in order, as (label, line) with label "body" or
+            "furniture"; an article's lines are joined by newlines and filtered as one text.
+    """
+    tp = fp = fn = 0
+    for rows in articles:
+        text = "\n".join(line for _, line in rows)
+        spans = set(body_spans(text))
+        offset = 0
+        for label, line in rows:
+            start = offset + len(line) - len(line.lstrip())
+            kept = (start, start + len(line.strip())) in spans
+            offset += len(line) + 1
+            if not kept:
+                tp += label == "furniture"
+                fp += label == "body"
+            elif label == "furniture":
+                fn += 1
+    return tp, fp, fn

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from models.furniture import body_spans
+from models.furniture import body_spans, furniture_confusion
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SEEDS = FIXTURES / "seeds"
@@ -158,21 +158,7 @@ def load_sample() -> list[tuple[str, list[tuple[str, str]]]]:
 
 def sample_counts() -> tuple[int, int, int]:
     """True positives, false positives, false negatives of the furniture class on the sample."""
-    tp = fp = fn = 0
-    for _, rows in load_sample():
-        text = "\n".join(line for _, line in rows)
-        spans = set(body_spans(text))
-        offset = 0
-        for label, line in rows:
-            start = offset + len(line) - len(line.lstrip())
-            predicted_body = (start, start + len(line.strip())) in spans
-            offset += len(line) + 1
-            if not predicted_body:
-                tp += label == "furniture"
-                fp += label == "body"
-            elif label == "furniture":
-                fn += 1
-    return tp, fp, fn
+    return furniture_confusion(rows for _, rows in load_sample())
 
 
 def test_labelled_sample_shape() -> None:

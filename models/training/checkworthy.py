@@ -31,6 +31,11 @@ from models.checkworthy import (
     LexicalModel,
 )
 
+# Parsed and embedded sentences, cached between runs outside the repository.
+DEFAULT_CACHE = (
+    Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "crosscheck" / "features"
+)
+
 Array = npt.NDArray[np.float32]
 
 SEED = 20211107
@@ -448,9 +453,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--cache",
         type=Path,
-        default=Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
-        / "crosscheck"
-        / "features",
+        default=DEFAULT_CACHE,
         help="where parsed + embedded sentences are cached (outside the repository)",
     )
     parser.add_argument(
