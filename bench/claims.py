@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from models.checkworthy import CheckWorthiness  # noqa: E402
-from models.furniture import body_spans, furniture_confusion  # noqa: E402
+from models.furniture import body_text, furniture_confusion  # noqa: E402
 from models.training import checkworthy as training  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -107,7 +107,7 @@ def speed_rows(data: Path, model: CheckWorthiness) -> list[Row]:
             if i >= 40:
                 break
             texts.append(json.loads(line)["content"])
-    bodies = ["\n".join(t[s:e] for s, e in body_spans(t)) for t in texts]
+    bodies = [body_text(t) for t in texts]
     embedder.encode(["warm-up"])
     parse = embed = head = 0.0
     n = 0

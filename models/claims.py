@@ -495,11 +495,6 @@ def _declarative(span: Span) -> bool:
     return any(t.pos_ in {"VERB", "AUX"} for t in span)
 
 
-def claim_embeddings_needed(claims: Sequence[Claim]) -> list[str]:
-    """Texts to embed for the claims (the atomic statements)."""
-    return [c.text for c in claims]
-
-
 def stack(vectors: Sequence[Vectors]) -> Vectors:
     """Stack embedding blocks (possibly empty) into one array."""
     blocks = [v for v in vectors if len(v)]

@@ -56,13 +56,3 @@ class SentenceIndex:
                     hits.append(Hit(article, sentence, float(score)))
             results.append(hits)
         return results
-
-
-def nearest(query: Vectors, candidates: Vectors) -> tuple[int, float]:
-    """Index and cosine of the candidate nearest to one query vector (-1 when none)."""
-    if not len(candidates):
-        return -1, 0.0
-    index = faiss.IndexFlatIP(DIMENSION)
-    index.add(np.ascontiguousarray(candidates, dtype=np.float32))
-    scores, ids = index.search(np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32), 1)
-    return int(ids[0][0]), float(scores[0][0])
