@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from models.errors import InputError
 from service.config import Settings
+from service.errors import check_batch
 from service.ingest import store_article
 from service.pipeline import Analysed, Models, analyse
 from service.report import compare_report
@@ -65,10 +66,7 @@ class Crosscheck:
         return status
 
     def _analyse_all(self, articles: Sequence[ArticleIn]) -> list[Analysed]:
-        if len(articles) > self.settings.max_batch:
-            raise InputError(
-                f"{len(articles)} articles in one request; the limit is {self.settings.max_batch}"
-            )
+        check_batch(articles, self.settings.max_batch, "articles")
         analysed = []
         for position, article in enumerate(articles):
             try:
@@ -161,10 +159,7 @@ class Crosscheck:
 
     def judge(self, pairs: Sequence[JudgePairIn]) -> JudgementsPublic:
         """Judge claim / evidence pairs."""
-        if len(pairs) > self.settings.max_batch:
-            raise InputError(
-                f"{len(pairs)} pairs in one request; the limit is {self.settings.max_batch}"
-            )
+        check_batch(pairs, self.settings.max_batch, "pairs")
         judgements = self.models.judge.judge([(p.claim, p.evidence) for p in pairs])
         data = [JudgementPublic.model_validate(j, from_attributes=True) for j in judgements]
         return JudgementsPublic(data=data, count=len(data))

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sized
+
 from models.errors import CrosscheckError, InputError
 
-__all__ = ["CrosscheckError", "InputError", "NotFoundError", "PayloadTooLargeError"]
+__all__ = [
+    "BatchTooLargeError",
+    "CrosscheckError",
+    "InputError",
+    "NotFoundError",
+    "PayloadTooLargeError",
+    "check_batch",
+]
 
 
 class NotFoundError(CrosscheckError):
@@ -18,3 +27,20 @@ class NotFoundError(CrosscheckError):
 
 class PayloadTooLargeError(CrosscheckError):
     """The request is larger than a configured limit (413)."""
+
+
+class BatchTooLargeError(InputError):
+    """A request holds more articles or pairs than settings.max_batch allows (422)."""
+
+
+def check_batch(items: Sized, limit: int, noun: str) -> None:
+    """Refuse a batch over `limit` items.
+
+    Raises:
+        BatchTooLargeError: with a message naming the limit and its setting.
+    """
+    if len(items) > limit:
+        raise BatchTooLargeError(
+            f"{len(items)} {noun} in one request is over the limit of {limit} "
+            f"(setting CROSSCHECK_MAX_BATCH); send them in smaller batches."
+        )

@@ -86,9 +86,13 @@ def evidence_window(side: Side, index: int) -> tuple[str, int, int]:
 
 
 def _claims_against(
-    claimant: Side, evidence: Sequence[Side], judge: Judge, per_article: int
+    claimant: Side,
+    evidence: Sequence[Side],
+    index: SentenceIndex,
+    judge: Judge,
+    per_article: int,
 ) -> list[Link]:
-    index = SentenceIndex([e.sentence_vectors for e in evidence])
+    """Links from the claimant's claims to the evidence articles (indexed in that order)."""
     hits = index.search(claimant.claim_vectors, per_article)
     pairs: list[tuple[str, str]] = []
     meta: list[tuple[int, int, int, float]] = []
@@ -139,10 +143,13 @@ def match(new: Side, others: Sequence[Side], judge: Judge, per_article: int) -> 
     independent = [o for o in others if o.origin != new.origin]
     if not independent:
         return []
-    links = _claims_against(new, independent, judge, per_article)
+    forward = SentenceIndex([o.sentence_vectors for o in independent])
+    links = _claims_against(new, independent, forward, judge, per_article)
+    # One index of the new article serves every older article's claims.
+    backward = SentenceIndex([new.sentence_vectors])
     for other in independent:
         if other.claims:
-            links.extend(_claims_against(other, [new], judge, per_article))
+            links.extend(_claims_against(other, [new], backward, judge, per_article))
     return links
 
 

@@ -58,11 +58,7 @@ def compare_report(analysed: Sequence[Analysed], judge: Judge, settings: Setting
                     end=claim.end,
                     verdict=result,
                     attribution=(
-                        Attribution(
-                            source=claim.attribution.source,
-                            verb=claim.attribution.verb,
-                            time=claim.attribution.time,
-                        )
+                        Attribution.model_validate(claim.attribution, from_attributes=True)
                         if claim.attribution
                         else None
                     ),

@@ -8,8 +8,7 @@ from fastapi import APIRouter, Body, Response, status
 from pydantic import Discriminator, Tag
 
 from service.api import examples
-from service.api.deps import CoreDep, MinCheckworthiness, SettingsDep
-from service.api.limits import check_batch
+from service.api.deps import CoreDep, MinCheckworthiness
 from service.api.problems import problem_responses
 from service.schemas import ArticleBatchIn, ArticleIn, ArticlePublic, SubmitResponse
 
@@ -38,12 +37,10 @@ SubmitBody = Annotated[
 def submit_articles(
     payload: Annotated[SubmitBody, Body(openapi_examples=examples.SUBMIT)],
     core: CoreDep,
-    settings: SettingsDep,
     response: Response,
 ) -> SubmitResponse:
     """Submit one article or a batch `{"articles": [...]}`; 201 if any was new, 200 if none."""
     articles = payload.articles if isinstance(payload, ArticleBatchIn) else [payload]
-    check_batch(articles, settings.max_batch, "articles")
     result = core.submit(articles)
     if not any(item.created for item in result.data):
         response.status_code = status.HTTP_200_OK

@@ -7,8 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body
 
 from service.api import examples
-from service.api.deps import CoreDep, SettingsDep
-from service.api.limits import check_batch
+from service.api.deps import CoreDep
 from service.api.problems import problem_responses
 from service.schemas import CompareIn, CompareReport
 
@@ -19,8 +18,6 @@ router = APIRouter(prefix="/v1/compare", tags=["compare"])
 def compare(
     payload: Annotated[CompareIn, Body(openapi_examples=examples.COMPARE)],
     core: CoreDep,
-    settings: SettingsDep,
 ) -> CompareReport:
     """Compare articles as one story and report every claim's verdict; nothing is stored."""
-    check_batch(payload.articles, settings.max_batch, "articles")
     return core.compare(payload.articles)

@@ -7,8 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body
 
 from service.api import examples
-from service.api.deps import CoreDep, SettingsDep
-from service.api.limits import check_batch
+from service.api.deps import CoreDep
 from service.api.problems import problem_responses
 from service.schemas import JudgeIn, JudgementsPublic
 
@@ -19,8 +18,6 @@ router = APIRouter(prefix="/v1/judge", tags=["judge"])
 def judge(
     payload: Annotated[JudgeIn, Body(openapi_examples=examples.JUDGE)],
     core: CoreDep,
-    settings: SettingsDep,
 ) -> JudgementsPublic:
     """Judge claim / evidence pairs: supports, contradicts or silent, with a reason."""
-    check_batch(payload.pairs, settings.max_batch, "pairs")
     return core.judge(payload.pairs)

@@ -1,30 +1,10 @@
-"""Request limits: the body-size guard (pure ASGI) and the batch-size check."""
+"""Request limits: the body-size guard (pure ASGI); the batch-size check is the core's."""
 
 from __future__ import annotations
 
-from collections.abc import Sized
-
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from models.errors import InputError
 from service.api.problems import problem_response
-
-
-class BatchTooLargeError(InputError):
-    """A request holds more articles or pairs than settings.max_batch allows (422)."""
-
-
-def check_batch(items: Sized, limit: int, noun: str) -> None:
-    """Refuse a batch over `limit` items.
-
-    Raises:
-        BatchTooLargeError: with a message naming the limit.
-    """
-    if len(items) > limit:
-        raise BatchTooLargeError(
-            f"{len(items)} {noun} in one request is over the limit of {limit} "
-            f"(setting CROSSCHECK_MAX_BATCH); send them in smaller batches."
-        )
 
 
 class BodySizeLimit:
