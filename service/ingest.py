@@ -8,12 +8,13 @@ from sqlalchemy import or_, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from models.judge import Judge
-from models.labels import Relation, Verdict
+from models.labels import Reason, Relation, Verdict
+from service.assembly import ClaimNode, EvidenceEdge, judge_claim
 from service.config import Settings
-from service.matching import ClaimView, SentenceView, Side, match, verdict
+from service.matching import ClaimView, SentenceView, Side, match
 from service.pipeline import Analysed, attribution_from, new_id, vector_bytes, vectors_from
 from service.store.tables import Article, ClaimRow, LinkRow, SentenceRow, Source, Story
-from service.stories import choose_story, find_origin, shingles
+from service.stories import choose_story, find_origin, outlet_keys, shingles
 
 
 def _facts(analysed: Analysed, index: int) -> dict[str, object]:
@@ -194,15 +195,46 @@ def store_article(
         if claim_id not in touched:
             touched[claim_id] = session.get_one(ClaimRow, claim_id)
     session.flush()
-    for claim_id, row in touched.items():
-        stored = session.execute(
-            select(LinkRow.origin_id, LinkRow.relation).where(LinkRow.claim_id == claim_id)
-        ).all()
-        result, n_support, n_contra = verdict((o, Relation(r)) for o, r in stored)
-        row.verdict = result.value
-        row.supporting_origins = n_support
-        row.contradicting_origins = n_contra
+    for row in touched.values():
+        update_verdict(session, row)
     return article_id, True
+
+
+def update_verdict(session: Session, claim: ClaimRow) -> None:
+    """Recompute a stored claim's verdict and counts from its stored links."""
+    claim_article = session.get_one(Article, claim.article_id)
+    node = ClaimNode(
+        claim.id,
+        claim.article_id,
+        claim_article.origin_id,
+        outlet_keys(claim_article.source.name, claim_article.source.domain),
+        claim.sentence_index,
+        vectors_from(claim.vector)[0],
+    )
+    rows = session.execute(
+        select(LinkRow, Article.source_id)
+        .join(Article, Article.id == LinkRow.article_id)
+        .where(LinkRow.claim_id == claim.id)
+    ).all()
+    edges = []
+    for link, source_id in rows:
+        source = session.get_one(Source, source_id)
+        edges.append(
+            EvidenceEdge(
+                claim.id,
+                link.article_id,
+                link.origin_id,
+                outlet_keys(source.name, source.domain),
+                link.sentence_index,
+                Relation(link.relation),
+                Reason(link.reason),
+                link.score,
+            )
+        )
+    result = judge_claim(node, enumerate(edges))
+    claim.verdict = result.verdict.value
+    claim.supporting_origins = result.supporting_origins
+    claim.contradicting_origins = result.contradicting_origins
 
 
 def stored_side(article: Article) -> Side:
@@ -213,6 +245,7 @@ def stored_side(article: Article) -> Side:
         key=article.id,
         origin=article.origin_id,
         source=article.source.name,
+        outlet=outlet_keys(article.source.name, article.source.domain),
         text=article.text,
         sentences=[SentenceView(s.text, s.start, s.end) for s in sentences],
         sentence_vectors=vectors_from(b"".join(s.vector for s in sentences)),

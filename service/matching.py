@@ -1,14 +1,19 @@
-"""Matching and verdicts: claims of one article against the text of the story's other origins."""
+"""Matching: claims of one article against the text of the story's other origins, both ways.
+
+Verdicts are not decided here: `service.assembly` reads the links.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
 
 from models.claims import Attribution
 from models.embedder import Vectors
 from models.judge import Judge, Judgement
-from models.labels import Relation, Verdict
+from models.labels import Relation
 from service.index import SentenceIndex
 
 
@@ -37,6 +42,7 @@ class Side:
     key: str
     origin: str
     source: str
+    outlet: frozenset[str]
     text: str
     sentences: list[SentenceView]
     sentence_vectors: Vectors
@@ -53,6 +59,7 @@ class Link:
     evidence_article: str
     evidence_origin: str
     evidence_source: str
+    evidence_outlet: frozenset[str]
     sentence_index: int
     judgement: Judgement
     text: str
@@ -67,7 +74,15 @@ class Link:
         )
 
 
-_RANK = {Relation.CONTRADICTS: 2, Relation.SUPPORTS: 1, Relation.SILENT: 0}
+def _rank(judgement: Judgement) -> tuple[int, float]:
+    """Which of two judgements of one claim against one article to keep: a decisive
+    contradiction, then a support, then a contradiction only shown, then silence."""
+    relation = judgement.relation
+    if relation is Relation.CONTRADICTS:
+        return (3 if judgement.decisive else 1, judgement.probability)
+    return (2 if relation is Relation.SUPPORTS else 0, judgement.probability)
+
+
 _ANAPHORS = frozenset({"he", "she", "they", "it", "this", "that", "these", "those", "his", "her"})
 
 
@@ -85,6 +100,13 @@ def evidence_window(side: Side, index: int) -> tuple[str, int, int]:
     return side.text[start : sentence.end], start, sentence.end
 
 
+def _claims_by_sentence(side: Side) -> dict[int, list[int]]:
+    found: dict[int, list[int]] = {}
+    for k, claim in enumerate(side.claims):
+        found.setdefault(claim.sentence_index, []).append(k)
+    return found
+
+
 def _claims_against(
     claimant: Side,
     evidence: Sequence[Side],
@@ -92,32 +114,50 @@ def _claims_against(
     judge: Judge,
     per_article: int,
 ) -> list[Link]:
-    """Links from the claimant's claims to the evidence articles (indexed in that order)."""
+    """Links from the claimant's claims to the evidence articles (indexed in that order).
+
+    Each retrieved sentence is judged as written, and so is every claim cut from it: a long
+    sentence that states the fact among others ("…the relatively weak hand of Suleimani's
+    replacement as leader of the Quds Force, Ismail Ghani, who…") is judged by the fact it
+    states. The link shows the sentence either way.
+    """
     hits = index.search(claimant.claim_vectors, per_article)
+    cut = [_claims_by_sentence(side) for side in evidence]
     pairs: list[tuple[str, str]] = []
     meta: list[tuple[int, int, int, float]] = []
     for c, claim_hits in enumerate(hits):
         for hit in claim_hits:
-            window, _start, _end = evidence_window(evidence[hit.article], hit.sentence)
+            other = evidence[hit.article]
+            window, _start, _end = evidence_window(other, hit.sentence)
             pairs.append((claimant.claims[c].text, window))
             meta.append((c, hit.article, hit.sentence, hit.score))
+            for k in cut[hit.article].get(hit.sentence, []):
+                if other.claims[k].text.strip() == other.sentences[hit.sentence].text.strip():
+                    continue
+                pairs.append((claimant.claims[c].text, other.claims[k].text))
+                score = float(np.dot(claimant.claim_vectors[c], other.claim_vectors[k]))
+                meta.append((c, hit.article, hit.sentence, score))
     judgements = judge.judge(
         pairs,
         similarities=[m[3] for m in meta],
         attributions=[claimant.claims[m[0]].attribution for m in meta],
     )
     best: dict[tuple[int, int], Link] = {}
-    for (c, a, s, _score), judgement in zip(meta, judgements, strict=True):
+    for n, ((c, a, s, _score), judgement) in enumerate(zip(meta, judgements, strict=True)):
         if judgement.relation is Relation.SILENT:
             continue
         other = evidence[a]
         window, start, end = evidence_window(other, s)
+        if pairs[n][1] != window:
+            # Judged on a claim cut from the sentence: the deciding words are the sentence's.
+            judgement = replace(judgement, evidence_start=0, evidence_end=len(window))
         link = Link(
             claimant.key,
             c,
             other.key,
             other.origin,
             other.source,
+            other.outlet,
             s,
             judgement,
             window,
@@ -125,10 +165,7 @@ def _claims_against(
             end,
         )
         current = best.get((c, a))
-        if current is None or (_RANK[judgement.relation], judgement.probability) > (
-            _RANK[current.judgement.relation],
-            current.judgement.probability,
-        ):
+        if current is None or _rank(judgement) > _rank(current.judgement):
             best[(c, a)] = link
     return list(best.values())
 
@@ -138,7 +175,10 @@ def match(new: Side, others: Sequence[Side], judge: Judge, per_article: int) -> 
 
     The new article's claims are judged against the other origins' sentences, and the older
     articles' claims against the new article's sentences. Articles of the new article's own
-    origin are skipped: copies of one report never corroborate each other.
+    origin are skipped: copies of one report never corroborate each other. Where a claim is
+    supported by a sentence that holds a claim of the other article, that claim is judged
+    against the first claim's sentence as well (`_reciprocate`), so that a fact told by two
+    outlets is found from both sides even when retrieval missed one direction.
     """
     independent = [o for o in others if o.origin != new.origin]
     if not independent:
@@ -150,74 +190,54 @@ def match(new: Side, others: Sequence[Side], judge: Judge, per_article: int) -> 
     for other in independent:
         if other.claims:
             links.extend(_claims_against(other, [new], backward, judge, per_article))
-    return links
+    return _reciprocate(links, {s.key: s for s in [new, *independent]}, judge)
 
 
-def verdict(links: Iterable[Link | tuple[str, Relation]]) -> tuple[Verdict, int, int]:
-    """Verdict of a claim from its links, with counts of supporting and contradicting origins.
-
-    Contested if any origin contradicts it, else corroborated if another origin supports it,
-    else single-source.
-    """
-    support: set[str] = set()
-    contra: set[str] = set()
+def _reciprocate(links: list[Link], sides: dict[str, Side], judge: Judge) -> list[Link]:
+    """Add the reverse judgement of every support between two claims, where it is missing."""
+    best = {(link.claim_article, link.claim_index, link.evidence_article): link for link in links}
+    todo: list[tuple[Side, int, Side, int]] = []
     for link in links:
-        origin, relation = (
-            (link.evidence_origin, link.judgement.relation) if isinstance(link, Link) else link
-        )
-        if relation is Relation.CONTRADICTS:
-            contra.add(origin)
-        elif relation is Relation.SUPPORTS:
-            support.add(origin)
-    support -= contra
-    if contra:
-        return Verdict.CONTESTED, len(support), len(contra)
-    if support:
-        return Verdict.CORROBORATED, len(support), 0
-    return Verdict.SINGLE_SOURCE, 0, 0
-
-
-def connected_groups(nodes: Sequence[str], edges: Iterable[tuple[str, str]]) -> list[list[str]]:
-    """Groups of nodes joined by edges (union-find), in node order; singletons dropped."""
-    parent = {n: n for n in nodes}
-
-    def find(n: str) -> str:
-        while parent[n] != n:
-            parent[n] = parent[parent[n]]
-            n = parent[n]
-        return n
-
-    for a, b in edges:
-        if a in parent and b in parent:
-            ra, rb = find(a), find(b)
-            if ra != rb:
-                parent[rb] = ra
-    groups: dict[str, list[str]] = {}
-    for n in nodes:
-        groups.setdefault(find(n), []).append(n)
-    return [g for g in groups.values() if len(g) > 1]
-
-
-def fact_edges(
-    mentions: Iterable[tuple[str, str, int]],
-    claims_of_sentence: Mapping[tuple[str, int], Sequence[tuple[str, Vectors]]],
-    claim_vector: Mapping[str, Vectors],
-) -> list[tuple[str, str]]:
-    """Edges between claims that tell the same fact in two outlets.
-
-    Args:
-        mentions: (claim id, evidence article, evidence sentence index) of each link.
-        claims_of_sentence: The claims cut from each (article, sentence), with their vectors.
-        claim_vector: The vector of each claim.
-
-    Returns:
-        (claim id, id of the evidence sentence's claim nearest to it) pairs.
-    """
-    edges = []
-    for mine, article, sentence in mentions:
-        theirs = claims_of_sentence.get((article, sentence), [])
-        if mine not in claim_vector or not theirs:
+        if link.judgement.relation is not Relation.SUPPORTS:
             continue
-        best = max(theirs, key=lambda item: float(item[1] @ claim_vector[mine]))
-        edges.append((mine, best[0]))
-    return edges
+        claimant, other = sides[link.claim_article], sides[link.evidence_article]
+        sentence = claimant.claims[link.claim_index].sentence_index
+        for index, claim in enumerate(other.claims):
+            if claim.sentence_index != link.sentence_index:
+                continue
+            current = best.get((other.key, index, claimant.key))
+            if current is None or current.judgement.relation is Relation.SILENT:
+                todo.append((other, index, claimant, sentence))
+    if not todo:
+        return links
+    todo = list({(a.key, i, b.key, s): (a, i, b, s) for a, i, b, s in todo}.values())
+    pairs, sims = [], []
+    for side, index, evidence, sentence in todo:
+        window, _start, _end = evidence_window(evidence, sentence)
+        pairs.append((side.claims[index].text, window))
+        sims.append(float(np.dot(side.claim_vectors[index], evidence.sentence_vectors[sentence])))
+    judgements = judge.judge(
+        pairs, similarities=sims, attributions=[a.claims[i].attribution for a, i, _b, _s in todo]
+    )
+    for (side, index, evidence, sentence), judgement in zip(todo, judgements, strict=True):
+        if judgement.relation is Relation.SILENT:
+            continue
+        window, start, end = evidence_window(evidence, sentence)
+        link = Link(
+            side.key,
+            index,
+            evidence.key,
+            evidence.origin,
+            evidence.source,
+            evidence.outlet,
+            sentence,
+            judgement,
+            window,
+            start,
+            end,
+        )
+        key = (side.key, index, evidence.key)
+        current = best.get(key)
+        if current is None or _rank(judgement) > _rank(current.judgement):
+            best[key] = link
+    return list(best.values())

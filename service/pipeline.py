@@ -21,10 +21,11 @@ from models.errors import InputError, ModelMissingError
 from models.judge import Judge
 from models.mentions import name_key
 from models.nlp import load_spacy
-from models.text import Document, Format, clean
+from models.published import published_time
+from models.text import Document, Format, clean, detect_format
 from service.config import Settings
 from service.matching import ClaimView, SentenceView, Side
-from service.stories import content_hash, normalise_source, plain, shingles
+from service.stories import content_hash, normalise_source, outlet_keys, plain, shingles
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -102,6 +103,7 @@ class Analysed:
             key=key,
             origin=origin,
             source=self.source,
+            outlet=outlet_keys(self.source, self.domain),
             text=self.document.text,
             sentences=[SentenceView(s.text, s.start, s.end) for s in self.document.sentences],
             sentence_vectors=self.sentence_vectors,
@@ -120,7 +122,7 @@ def analyse(models: Models, article: ArticleIn, max_chars: int) -> Analysed:
         raise InputError(f"text is {len(article.text)} characters long; the limit is {max_chars}")
     if not article.text.strip():
         raise InputError("text is empty")
-    fmt: Format | None = article.format
+    fmt: Format = article.format or detect_format(article.text)
     document = clean(article.text, models.nlp, fmt)
     sentence_vectors = models.embedder.encode([s.text for s in document.sentences])
     claims = models.extractor.extract(document.sentences, sentence_vectors)
@@ -141,7 +143,11 @@ def analyse(models: Models, article: ArticleIn, max_chars: int) -> Analysed:
         domain=domain,
         url=article.url,
         title=title,
-        published_at=_aware(article.published_at) if article.published_at else datetime.now(UTC),
+        published_at=(
+            _aware(article.published_at)
+            if article.published_at
+            else published_time(article.text, fmt == "html") or datetime.now(UTC)
+        ),
         story_key=article.story,
         document=document,
         sentence_vectors=sentence_vectors,

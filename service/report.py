@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
 from collections.abc import Sequence
 
-from models.embedder import Vectors
 from models.judge import Judge
-from models.labels import Relation, Verdict
+from models.labels import Verdict
+from service.assembly import ClaimNode, EvidenceEdge, assemble
 from service.config import Settings
-from service.matching import Link, connected_groups, fact_edges, match, verdict
+from service.matching import Link, match
 from service.pipeline import Analysed
 from service.schemas import (
     Attribution,
@@ -37,18 +36,37 @@ def compare_report(analysed: Sequence[Analysed], judge: Judge, settings: Setting
     links: list[Link] = []
     for i, side in enumerate(sides):
         links.extend(match(side, sides[:i], judge, settings.candidates_per_origin))
-    by_claim: dict[tuple[str, int], list[Link]] = defaultdict(list)
-    for link in links:
-        by_claim[(link.claim_article, link.claim_index)].append(link)
+    nodes = [
+        ClaimNode(
+            f"{i}.{j}",
+            str(i),
+            str(origins[i]),
+            sides[i].outlet,
+            claim.sentence_index,
+            item.claim_vectors[j],
+        )
+        for i, item in enumerate(analysed)
+        for j, claim in enumerate(item.claims)
+    ]
+    edges = [
+        EvidenceEdge(
+            f"{link.claim_article}.{link.claim_index}",
+            link.evidence_article,
+            link.evidence_origin,
+            link.evidence_outlet,
+            link.sentence_index,
+            link.judgement.relation,
+            link.judgement.reason,
+            link.judgement.probability,
+        )
+        for link in links
+    ]
+    story = assemble(nodes, edges)
     report_articles = []
-    tally: Counter[Verdict] = Counter()
     for i, item in enumerate(analysed):
         claims = []
         for j, claim in enumerate(item.claims):
-            mine = by_claim[(str(i), j)]
-            result, _, _ = verdict(mine)
-            tally[result] += 1
-            mine.sort(key=lambda link: (_contradictions_first(link), -link.judgement.probability))
+            assembled = story.claims[f"{i}.{j}"]
             claims.append(
                 CompareClaim(
                     id=f"{i}.{j}",
@@ -56,7 +74,7 @@ def compare_report(analysed: Sequence[Analysed], judge: Judge, settings: Setting
                     sentence=claim.sentence,
                     start=claim.start,
                     end=claim.end,
-                    verdict=result,
+                    verdict=assembled.verdict,
                     attribution=(
                         Attribution.model_validate(claim.attribution, from_attributes=True)
                         if claim.attribution
@@ -64,46 +82,15 @@ def compare_report(analysed: Sequence[Analysed], judge: Judge, settings: Setting
                     ),
                     hedges=claim.hedges,
                     evidence=[
-                        CompareEvidence(
-                            article=int(link.evidence_article),
-                            source=link.evidence_source,
-                            text=link.text,
-                            start=link.span()[0],
-                            end=link.span()[1],
-                            relation=link.judgement.relation,
-                            reason=link.judgement.reason,
-                            explanation=link.judgement.explanation,
-                            score=link.judgement.probability,
-                        )
-                        for link in mine
+                        _evidence(links[k], own)
+                        for k, own in zip(assembled.evidence, assembled.independent, strict=True)
                     ],
                 )
             )
         report_articles.append(
             CompareArticle(source=item.source, title=item.title, origin=origins[i], claims=claims)
         )
-    vectors = {
-        f"{i}.{j}": item.claim_vectors[j]
-        for i, item in enumerate(analysed)
-        for j in range(len(item.claims))
-    }
-    per_sentence: dict[tuple[str, int], list[tuple[str, Vectors]]] = defaultdict(list)
-    for i, item in enumerate(analysed):
-        for j, claim in enumerate(item.claims):
-            per_sentence[(str(i), claim.sentence_index)].append((f"{i}.{j}", vectors[f"{i}.{j}"]))
-    edges = fact_edges(
-        (
-            (
-                f"{link.claim_article}.{link.claim_index}",
-                link.evidence_article,
-                link.sentence_index,
-            )
-            for link in links
-        ),
-        per_sentence,
-        vectors,
-    )
-    groups = connected_groups(list(vectors), edges)
+    tally = story.tally()
     return CompareReport(
         articles=report_articles,
         story=CompareStory(
@@ -113,10 +100,21 @@ def compare_report(analysed: Sequence[Analysed], judge: Judge, settings: Setting
             corroborated=tally[Verdict.CORROBORATED],
             contested=tally[Verdict.CONTESTED],
             single_source=tally[Verdict.SINGLE_SOURCE],
-            claim_groups=groups,
+            claim_groups=story.groups,
         ),
     )
 
 
-def _contradictions_first(link: Link) -> int:
-    return 0 if link.judgement.relation is Relation.CONTRADICTS else 1
+def _evidence(link: Link, independent: bool) -> CompareEvidence:
+    return CompareEvidence(
+        article=int(link.evidence_article),
+        source=link.evidence_source,
+        text=link.text,
+        start=link.span()[0],
+        end=link.span()[1],
+        relation=link.judgement.relation,
+        reason=link.judgement.reason,
+        explanation=link.judgement.explanation,
+        score=link.judgement.probability,
+        independent=independent,
+    )

@@ -72,6 +72,11 @@ class EvidencePublic(BaseModel):
     score: float = Field(description="Probability of the relation, 0 to 1.")
     reason: Reason
     explanation: str = Field(description="Why, in words a person can read.")
+    independent: bool = Field(
+        True,
+        description="Whether the evidence comes from another outlet and another origin; "
+        "evidence of the claim's own outlet is shown but never corroborates or contests.",
+    )
 
 
 class Attribution(BaseModel):
@@ -240,6 +245,9 @@ class CompareEvidence(BaseModel):
     reason: Reason
     explanation: str
     score: float
+    independent: bool = Field(
+        True, description="From another outlet and origin (only such evidence decides verdicts)."
+    )
 
 
 class CompareClaim(BaseModel):

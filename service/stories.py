@@ -16,17 +16,8 @@ from models.embedder import Vectors
 from service.store.tables import Article, Story
 
 _WORD = re.compile(r"\w+", re.UNICODE)
-_KNOWN_OUTLETS = {
-    "theguardian.com": "The Guardian",
-    "iranwire.com": "IranWire",
-    "nytimes.com": "The New York Times",
-    "bbc.co.uk": "BBC",
-    "bbc.com": "BBC",
-    "reuters.com": "Reuters",
-    "apnews.com": "AP",
-    "washingtonpost.com": "The Washington Post",
-    "aljazeera.com": "Al Jazeera",
-}
+# Second-level labels under which a country's outlets register ("bbc.co.uk", "abc.net.au").
+_SECOND_LEVEL = frozenset({"co", "com", "org", "net", "gov", "ac", "edu", "ne", "or"})
 
 
 def domain_of(url: str | None) -> str | None:
@@ -38,21 +29,43 @@ def domain_of(url: str | None) -> str | None:
     return host or None
 
 
+def registered_domain(host: str) -> str:
+    """The part of a host name its owner registered: "news.bbc.co.uk" → "bbc.co.uk"."""
+    labels = host.lower().strip(".").split(".")
+    keep = 3 if len(labels) >= 3 and len(labels[-1]) == 2 and labels[-2] in _SECOND_LEVEL else 2
+    return ".".join(labels[-keep:])
+
+
 def normalise_source(name: str | None, url: str | None) -> tuple[str, str | None]:
-    """Canonical outlet name and domain; the name comes from the domain when none is given."""
+    """The outlet's name as given (markup and spacing removed) and its domain; the name is the
+    domain when none is given."""
     domain = domain_of(url)
     if name:
-        clean = plain(name)
-        known = {v.lower(): v for v in _KNOWN_OUTLETS.values()}
-        # "guardian", "The Guardian" and "theguardian.com" are one outlet.
-        known |= {v.lower().removeprefix("the "): v for v in _KNOWN_OUTLETS.values()}
-        known |= {k.lower(): v for k, v in _KNOWN_OUTLETS.items()}
-        return known.get(clean.lower(), clean) or "unknown", domain
+        return plain(name) or "unknown", domain
     if domain:
-        if domain in _KNOWN_OUTLETS:
-            return _KNOWN_OUTLETS[domain], domain
         return domain, domain
     return "unknown", None
+
+
+def _squashed(name: str) -> str:
+    letters = re.sub(r"[^a-z0-9]", "", unicodedata.normalize("NFKD", name).lower())
+    return letters.removeprefix("the") if len(letters) > 6 else letters
+
+
+def outlet_keys(name: str, domain: str | None) -> frozenset[str]:
+    """Keys that identify an outlet: its name without case, spaces or a leading "the", and the
+    name its registered domain carries. "The Guardian", "guardian" and "theguardian.com" share
+    one; "BBC" and "bbc.co.uk" share one. Two sources that share a key are one outlet."""
+    keys = set()
+    for host in (domain, name if re.fullmatch(r"[\w-]+(\.[\w-]+)+", name or "") else None):
+        if host:
+            registered = registered_domain(host)
+            keys.add(_squashed(registered.split(".")[0]))
+    if name and not re.fullmatch(r"[\w-]+(\.[\w-]+)+", name):
+        keys.add(_squashed(name))
+    keys.discard("")
+    keys.discard("unknown")
+    return frozenset(keys)
 
 
 _MARKUP = re.compile(r"<[^>]*>?")

@@ -91,10 +91,12 @@ def test_claim_groups_tell_one_fact_per_outlet(seeds_story: dict[str, Any]) -> N
 CHANGED = {
     # the third outlet's claim (a fragment of it) → the reason it must be contested for
     "arrived in Baghdad late on Saturday": "date_mismatch",
-    "Tehran initially confirmed the visit": "antonym",
     "three other drones": "number_mismatch",
     "four protesters": "number_mismatch",
 }
+# Changed by an opposite verb: shown as contradicting evidence with its reason, but not enough
+# to contest (on real news, the verdict benchmark found negation and antonym clashes imprecise).
+SHOWN = {"Tehran initially confirmed the visit": "antonym"}
 UNCHANGED = [
     "survived an attack on his home by a drone",
     "disputed the outcome of the October vote",
@@ -120,6 +122,17 @@ def test_each_change_is_contested_with_its_reason(
     assert reason in reasons
 
 
+@pytest.mark.parametrize(("fragment", "reason"), sorted(SHOWN.items()))
+def test_an_opposite_verb_is_shown_but_decides_nothing(
+    third: dict[str, Any], fragment: str, reason: str
+) -> None:
+    (claim,) = [c for c in third["claims"] if fragment in c["text"]]
+    assert claim["verdict"] != "contested"
+    shown = [e for e in claim["evidence"] if e["reason"] == reason]
+    assert shown and shown[0]["relation"] == "contradicts" and shown[0]["score"] <= 0.5
+    assert "not enough to contest" in shown[0]["explanation"]
+
+
 @pytest.mark.parametrize("fragment", UNCHANGED)
 def test_each_unchanged_fact_is_corroborated(third: dict[str, Any], fragment: str) -> None:
     (claim,) = [c for c in third["claims"] if fragment in c["text"]]
@@ -132,13 +145,10 @@ def test_older_claims_contested_by_the_newcomer(
 ) -> None:
     story = e2e.get(f"/v1/stories/{seeds_story['id']}").json()
     iranwire = {c["text"]: c for c in story["claim_list"] if c["source"] == "IranWire"}
-    denied = iranwire["Tehran initially denied the visit."]
-    assert denied["verdict"] == "contested"
-    assert any("denied the visit" in e["explanation"] for e in denied["evidence"])
     drones = next(c for c in iranwire.values() if "two other drones" in c["text"])
     (evidence,) = [e for e in drones["evidence"] if e["relation"] == "contradicts"]
     assert "'two other drones' vs 'three other drones'" in evidence["explanation"]
-    assert story["contested"] >= 4
+    assert story["contested"] >= 3
 
 
 def test_claims_filtered_by_checkworthiness(e2e: TestClient, seeds_story: dict[str, Any]) -> None:

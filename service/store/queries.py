@@ -9,10 +9,9 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from models.embedder import Vectors
 from models.labels import Reason, Relation, Verdict
+from service.assembly import Assembly, ClaimNode, EvidenceEdge, assemble, group_verdict
 from service.errors import NotFoundError
-from service.matching import connected_groups, fact_edges
 from service.pipeline import vectors_from
 from service.schemas import (
     ArticlePublic,
@@ -31,8 +30,7 @@ from service.schemas import (
     StorySummary,
 )
 from service.store.tables import Article, ClaimRow, LinkRow, Source, Story
-
-VERDICT_ORDER = {Verdict.CONTESTED: 2, Verdict.CORROBORATED: 1, Verdict.SINGLE_SOURCE: 0}
+from service.stories import outlet_keys
 
 
 def _utc(moment: datetime) -> datetime:
@@ -44,30 +42,64 @@ def worthy(claims: Sequence[ClaimRow], least: float | None) -> list[ClaimRow]:
     return [c for c in claims if least is None or c.checkworthiness >= least]
 
 
-def claims_public(session: Session, claims: Sequence[ClaimRow]) -> list[ClaimPublic]:
-    if not claims:
-        return []
+def _assembled(
+    session: Session, claims: Sequence[ClaimRow]
+) -> tuple[Assembly, list[LinkRow], dict[str, str]]:
+    """The assembly of some stored claims with their links, and each article's outlet name."""
     ids = [c.id for c in claims]
-    links = session.scalars(
-        select(LinkRow).where(LinkRow.claim_id.in_(ids)).order_by(LinkRow.id)
-    ).all()
-    article_ids = {c.article_id for c in claims} | {link.article_id for link in links}
-    names = dict(
-        session.execute(
-            select(Article.id, Source.name)
-            .join(Source, Source.id == Article.source_id)
-            .where(Article.id.in_(article_ids))
-        ).all()
+    links = list(
+        session.scalars(select(LinkRow).where(LinkRow.claim_id.in_(ids)).order_by(LinkRow.id)).all()
     )
-    by_claim: dict[str, list[LinkRow]] = defaultdict(list)
-    for link in links:
-        by_claim[link.claim_id].append(link)
+    article_ids = {c.article_id for c in claims} | {link.article_id for link in links}
+    rows = session.execute(
+        select(Article.id, Article.origin_id, Source.name, Source.domain)
+        .join(Source, Source.id == Article.source_id)
+        .where(Article.id.in_(article_ids))
+    ).all()
+    names = {r.id: r.name for r in rows}
+    origin = {r.id: r.origin_id for r in rows}
+    outlet = {r.id: outlet_keys(r.name, r.domain) for r in rows}
+    nodes = [
+        ClaimNode(
+            c.id,
+            c.article_id,
+            origin[c.article_id],
+            outlet[c.article_id],
+            c.sentence_index,
+            vectors_from(c.vector)[0],
+        )
+        for c in claims
+    ]
+    edges = [
+        EvidenceEdge(
+            link.claim_id,
+            link.article_id,
+            link.origin_id,
+            outlet.get(link.article_id, frozenset()),
+            link.sentence_index,
+            Relation(link.relation),
+            Reason(link.reason),
+            link.score,
+        )
+        for link in links
+    ]
+    return assemble(nodes, edges), links, names
+
+
+def claims_public(session: Session, claims: Sequence[ClaimRow]) -> list[ClaimPublic]:
+    """Stored claims with their verdicts and evidence, as the assembler orders them."""
+    return _claims_public(session, claims)[0]
+
+
+def _claims_public(
+    session: Session, claims: Sequence[ClaimRow]
+) -> tuple[list[ClaimPublic], Assembly]:
+    if not claims:
+        return [], Assembly()
+    story, links, names = _assembled(session, claims)
     out = []
     for c in claims:
-        evidence = sorted(
-            by_claim[c.id],
-            key=lambda link: (link.relation != Relation.CONTRADICTS.value, -link.score),
-        )
+        assembled = story.claims[c.id]
         facts = c.facts
         attribution = facts.get("attribution")
         out.append(
@@ -80,9 +112,9 @@ def claims_public(session: Session, claims: Sequence[ClaimRow]) -> list[ClaimPub
                 start=c.start,
                 end=c.end,
                 checkworthiness=round(c.checkworthiness, 4),
-                verdict=Verdict(c.verdict),
-                supporting_origins=c.supporting_origins,
-                contradicting_origins=c.contradicting_origins,
+                verdict=assembled.verdict,
+                supporting_origins=assembled.supporting_origins,
+                contradicting_origins=assembled.contradicting_origins,
                 entities=[Entity(**e) for e in facts.get("entities", [])],
                 numbers=[Quantity(**q) for q in facts.get("numbers", [])],
                 dates=list(facts.get("dates", [])),
@@ -90,21 +122,22 @@ def claims_public(session: Session, claims: Sequence[ClaimRow]) -> list[ClaimPub
                 hedges=list(facts.get("hedges", [])),
                 evidence=[
                     EvidencePublic(
-                        article_id=link.article_id,
-                        source=names.get(link.article_id, "unknown"),
-                        text=link.text,
-                        start=link.start,
-                        end=link.end,
-                        relation=Relation(link.relation),
-                        score=round(link.score, 4),
-                        reason=Reason(link.reason),
-                        explanation=link.explanation,
+                        article_id=links[k].article_id,
+                        source=names.get(links[k].article_id, "unknown"),
+                        text=links[k].text,
+                        start=links[k].start,
+                        end=links[k].end,
+                        relation=Relation(links[k].relation),
+                        score=round(links[k].score, 4),
+                        reason=Reason(links[k].reason),
+                        explanation=links[k].explanation,
+                        independent=own,
                     )
-                    for link in evidence
+                    for k, own in zip(assembled.evidence, assembled.independent, strict=True)
                 ],
             )
         )
-    return out
+    return out, story
 
 
 def article_summary(article: Article) -> ArticleSummary:
@@ -175,24 +208,14 @@ def story_summary(story: Story, counts: Counter[str]) -> StorySummary:
     )
 
 
-def claim_groups(
-    claims: Sequence[ClaimRow], links: Sequence[LinkRow], public: dict[str, ClaimPublic]
-) -> list[ClaimGroup]:
-    vectors = {c.id: vectors_from(c.vector)[0] for c in claims}
-    per_sentence: dict[tuple[str, int], list[tuple[str, Vectors]]] = defaultdict(list)
-    for c in claims:
-        per_sentence[(c.article_id, c.sentence_index)].append((c.id, vectors[c.id]))
-    edges = fact_edges(
-        ((link.claim_id, link.article_id, link.sentence_index) for link in links),
-        per_sentence,
-        vectors,
-    )
+def claim_groups(story: Assembly, public: dict[str, ClaimPublic]) -> list[ClaimGroup]:
+    """The assembled fact groups in their public shape."""
     groups = []
-    for members in connected_groups([c.id for c in claims], edges):
+    for members in story.groups:
         items = [public[m] for m in members]
         groups.append(
             ClaimGroup(
-                verdict=max((p.verdict for p in items), key=VERDICT_ORDER.__getitem__),
+                verdict=group_verdict(story.claims, members),
                 claims=[
                     GroupedClaim(
                         claim_id=p.id,
@@ -237,16 +260,13 @@ def story_public(
         .order_by(Article.created_at)
     ).all()
     claims = worthy([c for a in articles for c in a.claims], min_checkworthiness)
-    public = claims_public(session, claims)
-    links = session.scalars(
-        select(LinkRow).where(LinkRow.claim_id.in_([c.id for c in claims]))
-    ).all()
+    public, assembled = _claims_public(session, claims)
     summary = story_summary(story, story_counts(session, [story_id])[story_id])
     return StoryPublic(
         **summary.model_dump(),
         article_list=[article_summary(a) for a in articles],
         claim_list=public,
-        claim_groups=claim_groups(claims, links, {p.id: p for p in public}),
+        claim_groups=claim_groups(assembled, {p.id: p for p in public}),
     )
 
 
