@@ -458,9 +458,13 @@ class ClaimExtractor:
         """
         scores = self.score(sentences, embeddings) if len(sentences) else []
         claims: list[Claim] = []
+        # A page repeats itself (captions, sidebars, a pull quote): one claim per statement.
+        seen: set[str] = set()
         for index, (sentence, score) in enumerate(zip(sentences, scores, strict=True)):
             span = sentence.span
             if span is None or score < self.threshold or not _declarative(span):
+                continue
+            if _rhetoric(span):
                 continue
             clause, attribution = attribution_of(span)
             speaker = attribution.source if attribution else None
@@ -468,6 +472,10 @@ class ClaimExtractor:
             pieces = _Splitter(span, speaker, plural).split(clause) or [sentence.text]
             hedges = sorted({m.group(1).lower() for m in _HEDGE_RE.finditer(sentence.text)})
             for piece in pieces:
+                key = " ".join(re.findall(r"\w+", piece.lower()))
+                if key in seen:
+                    continue
+                seen.add(key)
                 claims.append(
                     Claim(
                         text=piece,
@@ -486,6 +494,30 @@ class ClaimExtractor:
                     )
                 )
         return claims
+
+
+_QUOTED = re.compile(r"[\"“”](.+?)[\"“”]", re.DOTALL)
+_FACT_LABELS = frozenset(
+    {"PERSON", "ORG", "GPE", "LOC", "FAC", "DATE", "TIME", "CARDINAL", "MONEY", "QUANTITY"}
+)
+
+
+def _rhetoric(span: Span) -> bool:
+    """A quotation that is mostly words with no checkable value: "They don't listen to him as
+    much as they listened to Qassem," the official said. Quotes with names, places, dates or
+    numbers stay claims."""
+    text = span.text
+    quoted = [m for m in _QUOTED.finditer(text)]
+    inside = sum(m.end() - m.start() for m in quoted)
+    if not quoted or inside < 0.6 * len(text.strip()):
+        return False
+    base = span.start_char
+    for ent in span.ents:
+        if ent.label_ in _FACT_LABELS and any(
+            m.start() <= ent.start_char - base < m.end() for m in quoted
+        ):
+            return False
+    return True
 
 
 def _declarative(span: Span) -> bool:
