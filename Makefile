@@ -6,7 +6,8 @@ PY     := $(VENV)/bin/python
 DATA   ?= ../shared/data
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup run test lint format bench bench-quality bench-claims train-judge train-claims clean
+.PHONY: setup run test lint format bench bench-quality bench-claims bench-verdicts train-judge \
+	train-news-judge train-claims clean
 
 setup: $(STAMP)
 
@@ -41,8 +42,19 @@ bench-quality: $(STAMP)
 bench-claims: $(STAMP)
 	HF_HUB_OFFLINE=1 $(PY) bench/claims.py --data $(DATA)
 
+# Verdicts on real news (labelled incidents of ../shared/data/stories): the first release and
+# this tree side by side on the test split. SPLIT=dev for tuning; never tune on test.
+SPLIT ?= test
+bench-verdicts: $(STAMP)
+	HF_HUB_OFFLINE=1 $(PY) bench/verdicts/bench.py --data $(DATA) --split $(SPLIT)
+
 train-judge: $(STAMP)
 	HF_HUB_OFFLINE=1 $(PY) -m models.training.judge --data $(DATA) --out models/weights/judge
+
+# Fine-tune the shipped judge on news: the verdict benchmark's train split plus contrast pairs.
+train-news-judge: $(STAMP)
+	HF_HUB_OFFLINE=1 $(PY) -m models.training.news_judge --data $(DATA) --labels bench/verdicts \
+		--out models/weights/judge
 
 train-claims: $(STAMP)
 	HF_HUB_OFFLINE=1 $(PY) -m models.training.checkworthy --data $(DATA) --out models/weights/checkworthy

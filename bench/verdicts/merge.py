@@ -64,10 +64,7 @@ def main() -> None:
         facts_file = source / f"{name}.facts.json"
         facts = json.loads(facts_file.read_text(encoding="utf-8")) if facts_file.exists() else {}
         tags = ref["sentences"]
-        groups = [
-            [tags[t] for t in group if t in tags]
-            for group in facts.get("facts", [])
-        ]
+        groups = [[tags[t] for t in group if t in tags] for group in facts.get("facts", [])]
         conflicts = [
             {
                 "a": tags[c["a"]],
