@@ -129,18 +129,21 @@ def _cue(reason: Reason, explanation: str, evidence: Text, start: int, end: int)
     return Cue(reason, explanation, start - base, end - base)
 
 
-@comparison(Reason.AGE_MISMATCH, "the age of one named person", ("unrelated",), True)
-def age_mismatch(claim: Text, evidence: Text) -> Cue | None:
+@comparison(Reason.AGE_MISMATCH, "the age of one named person", ("unrelated", "cue_gate"), True)
+def age_mismatch(claim: Text, evidence: Text, aligned: bool = False) -> Cue | None:
     """Different ages for one named person ("Jane Doe, 16" / "Jane Doe, 15").
 
     The person is one when both texts give a first and a last name and every identifying word
-    matches by its transliteration key: relatives share a surname, so a surname alone is not
-    enough.
+    matches by its transliteration key. Relatives share a surname, so a surname alone against a
+    full name is not enough; two texts that both name the person by one word ("Lindsay, 26" /
+    "Lindsay, 24") are compared only when they are about one fact (the cue gate).
     """
     theirs = ages(evidence[:])
     for mine in ages(claim[:]):
         for other in theirs:
-            if len(mine.keys) < 2 or len(other.keys) < 2 or mine.keys != other.keys:
+            if mine.keys != other.keys:
+                continue
+            if len(mine.keys) < 2 and not (aligned and len(other.keys) == 1):
                 continue
             if mine.value != other.value:
                 return _cue(
@@ -452,7 +455,12 @@ def find_cue(
             continue
         if gates is not None and item.thresholds and similarity < gates(item.thresholds[0]):
             continue
-        cue = item.detect(claim, evidence)
+        # A comparison that also reads the cue gate learns whether the pair reached it.
+        if "cue_gate" in item.thresholds[1:]:
+            reached = gates is None or similarity >= gates("cue_gate")
+            cue = item.detect(claim, evidence, reached)  # type: ignore[call-arg]
+        else:
+            cue = item.detect(claim, evidence)
         if cue is not None:
             return Cue(
                 cue.reason, cue.explanation, cue.evidence_start, cue.evidence_end, item.decisive

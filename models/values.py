@@ -69,7 +69,7 @@ _AFTER_NAME = re.compile(
     r"^\s*(?:,\s*(?:age\s+|aged\s+)?|\(\s*)(\d{1,3})\s*"
     r"(?:[,.;:)]|$|\s(?!years?\b|months?\b|percent\b|%|of\b|people\b))"
 )
-_BEFORE_NAME = re.compile(r"(\d{1,3})-year-old\s+(?:[a-z]+\s+){0,2}$")
+_BEFORE_NAME = re.compile(r"(\d{1,3})[- ]years?[- ]old\s+(?:[a-z]+\s+){0,2}$")
 
 
 def ages(span: Span) -> list[Age]:

@@ -116,10 +116,10 @@ def _claims_against(
 ) -> list[Link]:
     """Links from the claimant's claims to the evidence articles (indexed in that order).
 
-    Each retrieved sentence is judged as written, and so is every claim cut from it: a long
-    sentence that states the fact among others ("…the relatively weak hand of Suleimani's
-    replacement as leader of the Quds Force, Ismail Ghani, who…") is judged by the fact it
-    states. The link shows the sentence either way.
+    Each retrieved sentence is judged as written; where it says nothing of the claim, every
+    claim cut from it is judged too: a long sentence that states the fact among others
+    ("…the relatively weak hand of Suleimani's replacement as leader of the Quds Force, Ismail
+    Ghani, who…") is judged by the fact it states. The link shows the sentence either way.
     """
     hits = index.search(claimant.claim_vectors, per_article)
     cut = [_claims_by_sentence(side) for side in evidence]
@@ -127,24 +127,44 @@ def _claims_against(
     meta: list[tuple[int, int, int, float]] = []
     for c, claim_hits in enumerate(hits):
         for hit in claim_hits:
-            other = evidence[hit.article]
-            window, _start, _end = evidence_window(other, hit.sentence)
+            window, _start, _end = evidence_window(evidence[hit.article], hit.sentence)
             pairs.append((claimant.claims[c].text, window))
             meta.append((c, hit.article, hit.sentence, hit.score))
-            for k in cut[hit.article].get(hit.sentence, []):
-                if other.claims[k].text.strip() == other.sentences[hit.sentence].text.strip():
-                    continue
-                pairs.append((claimant.claims[c].text, other.claims[k].text))
-                score = float(np.dot(claimant.claim_vectors[c], other.claim_vectors[k]))
-                meta.append((c, hit.article, hit.sentence, score))
-    judgements = judge.judge(
-        pairs,
-        similarities=[m[3] for m in meta],
-        attributions=[claimant.claims[m[0]].attribution for m in meta],
-    )
+    attributions = [claimant.claims[m[0]].attribution for m in meta]
+    judgements = judge.judge(pairs, similarities=[m[3] for m in meta], attributions=attributions)
+    # Second pass, only where the sentence as written said nothing: the claims cut from it.
+    more_pairs: list[tuple[str, str]] = []
+    more_meta: list[tuple[int, int, int, float]] = []
+    for (c, a, s, _score), judgement in zip(meta, judgements, strict=True):
+        if judgement.relation is not Relation.SILENT:
+            continue
+        other = evidence[a]
+        for k in cut[a].get(s, []):
+            if other.claims[k].text.strip() == other.sentences[s].text.strip():
+                continue
+            more_pairs.append((claimant.claims[c].text, other.claims[k].text))
+            score = float(np.dot(claimant.claim_vectors[c], other.claim_vectors[k]))
+            more_meta.append((c, a, s, score))
+    if more_pairs:
+        judgements += judge.judge(
+            more_pairs,
+            similarities=[m[3] for m in more_meta],
+            attributions=[claimant.claims[m[0]].attribution for m in more_meta],
+        )
+        pairs += more_pairs
+        meta += more_meta
+    # A sentence that contradicts the claim as written does not support it through one of the
+    # claims cut from it ("Tehran denied the visit, which Reuters later confirmed").
+    clashing = {
+        (c, a, s)
+        for (c, a, s, _score), judgement in zip(meta, judgements, strict=True)
+        if judgement.relation is Relation.CONTRADICTS
+    }
     best: dict[tuple[int, int], Link] = {}
     for n, ((c, a, s, _score), judgement) in enumerate(zip(meta, judgements, strict=True)):
         if judgement.relation is Relation.SILENT:
+            continue
+        if judgement.relation is Relation.SUPPORTS and (c, a, s) in clashing:
             continue
         other = evidence[a]
         window, start, end = evidence_window(other, s)

@@ -197,14 +197,26 @@ def test_judge(client: TestClient) -> None:
     pairs = [
         {"claim": "Two drones were shot down.", "evidence": "Three drones were shot down."},
         {"claim": "Qaani arrived in Baghdad.", "evidence": "The weather was mild in Oslo."},
+        {"claim": "Jane Doe, 16, was hurt.", "evidence": "Jane Doe, 15, was hurt."},
+        {
+            "claim": "He was taken to hospital at 3:10 a.m. by ambulance.",
+            "evidence": "He was taken to hospital at 3:10 a.m.",
+        },
     ]
     response = client.post("/v1/judge", json={"pairs": pairs})
     assert response.status_code == 200
     body = response.json()
-    assert body["count"] == 2
+    assert body["count"] == 4
     for item in body["data"]:
         assert item["relation"] in {"supports", "contradicts", "silent"}
         assert 0 <= item["probability"] <= 1
+    drones, oslo, ages, shorter = body["data"]
+    assert (drones["relation"], drones["reason"]) == ("contradicts", "number_mismatch")
+    assert oslo["relation"] == "silent"
+    assert (ages["relation"], ages["reason"]) == ("contradicts", "age_mismatch")
+    assert "16 vs 15" in ages["explanation"]
+    # Evidence that only leaves a phrase out does not contradict the longer claim.
+    assert shorter["relation"] == "silent"
 
 
 def test_openapi_documents_every_route(client: TestClient) -> None:

@@ -145,3 +145,37 @@ def test_html_is_cleaned_of_markup() -> None:
     document = clean(page, load_spacy())
     assert "<" not in document.text and "alert" not in document.text
     assert any("two other drones" in s.text for s in document.sentences)
+
+
+def test_a_statement_repeated_on_the_page_is_one_claim() -> None:
+    nlp, embedder = load_spacy(), Embedder()
+    extractor = ClaimExtractor(CheckWorthiness.load(), 0.0)
+    text = (
+        "Police said two men were arrested on Monday in the 100 block of Main Street.\n\n"
+        "The victim, 34, was taken to Mercy Hospital in critical condition.\n\n"
+        "Police said two men were arrested on Monday in the 100 block of Main Street.\n"
+    )
+    document = clean(text, nlp, "text")
+    claims = extractor.extract(
+        document.sentences, embedder.encode([s.text for s in document.sentences])
+    )
+    texts = [c.text.lower() for c in claims]
+    assert len(texts) == len(set(texts))
+    assert sum("arrested" in t for t in texts) == 1
+
+
+def test_quoted_rhetoric_is_no_claim_but_a_quoted_fact_is() -> None:
+    nlp, embedder = load_spacy(), Embedder()
+    extractor = ClaimExtractor(CheckWorthiness.load(), 0.0)
+    text = (
+        "A man was shot twice outside a bar on Elm Street early Sunday, police said.\n\n"
+        "\u201cThey don\u2019t listen to him as much as they used to,\u201d the official said.\n\n"
+        "\u201cWe found two handguns in the car on Elm Street,\u201d Sgt. Ray Diaz said.\n"
+    )
+    document = clean(text, nlp, "text")
+    claims = extractor.extract(
+        document.sentences, embedder.encode([s.text for s in document.sentences])
+    )
+    sentences = {c.sentence for c in claims}
+    assert not any("listen to him" in s for s in sentences)
+    assert any("two handguns" in s for s in sentences)

@@ -65,14 +65,22 @@ def test_seeds_no_claim_contested(seeds_story: dict[str, Any]) -> None:
 
 def test_seeds_key_facts_corroborated(seeds_story: dict[str, Any]) -> None:
     claims = seeds_story["claim_list"]
-    quds = [c for c in claims if "Quds Force" in c["text"] and c["source"] == "IranWire"]
-    assert any(c["verdict"] == "corroborated" for c in quds)
-    drone = [c for c in claims if "drone" in c["text"] and "home" in c["text"]]
-    assert any(c["verdict"] == "corroborated" for c in drone), [c["text"] for c in drone]
-    corroborated = next(c for c in quds if c["verdict"] == "corroborated")
-    (evidence, *_rest) = corroborated["evidence"]
-    assert evidence["source"] == "The Guardian" and "Ghani" in evidence["text"]
-    assert evidence["relation"] == "supports" and evidence["explanation"]
+    # Qaani / Ghani leads the Quds Force: corroborated on both sides, one fact group.
+    for source, name, other in (("IranWire", "Qaani", "Ghani"), ("The Guardian", "Ghani", "Qaani")):
+        quds = [
+            c
+            for c in claims
+            if "Quds Force" in c["text"] and name in c["text"] and c["source"] == source
+        ]
+        corroborated = next(c for c in quds if c["verdict"] == "corroborated")
+        (evidence, *_rest) = corroborated["evidence"]
+        assert evidence["source"] != source and other in evidence["text"]
+        assert evidence["relation"] == "supports" and evidence["independent"]
+    ids = {c["id"] for c in claims if "Quds Force" in c["text"] and c["verdict"] == "corroborated"}
+    assert any(ids <= {m["claim_id"] for m in g["claims"]} for g in seeds_story["claim_groups"])
+    # A photo caption about a vehicle's remains does not state the drone attack.
+    caption = next(c for c in claims if c["text"].startswith("The remains of vehicle"))
+    assert caption["verdict"] == "single_source"
 
 
 def test_seeds_furniture_is_never_a_claim(seeds_story: dict[str, Any]) -> None:

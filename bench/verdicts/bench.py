@@ -126,6 +126,8 @@ def rows(gold: Any, preds: dict[str, Any], texts: dict[str, str]) -> list[tuple[
             f"{'yes' if seeds['drone'] else 'no'}, {'yes' if seeds['quds'] else 'no'}",
         )
     )
+    for name, accuracy in preds.get("nli", {}).items():
+        out.append((f"NLI accuracy: {name}", f"{accuracy:.3f}"))
     secs = preds["seconds"]
     out.append(("seconds (pairs, stories)", f"{secs['pairs']:.0f}, {secs['stories']:.0f}"))
     return out
@@ -139,6 +141,15 @@ TARGETS = {
     "corroborated only by own outlet": "0",
     "seeds: contested / corroborated": "0 contested",
     "seeds: drone attack, Quds both sides": "yes, yes",
+    **{
+        f"NLI accuracy: {name}": "no worse"
+        for name in (
+            "SNLI dev held-out",
+            "MNLI mismatched",
+            "counterfactual test",
+            "EQUATE stress held-out",
+        )
+    },
 }
 
 

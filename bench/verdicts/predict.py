@@ -155,6 +155,7 @@ def main() -> None:
                 "pairs": pairs_out,
                 "incidents": incidents_out,
                 "seeds": _seeds(args.code.resolve(), models, settings),
+                "nli": _generic_nli(args.data, models),
                 "seconds": {"pairs": pair_seconds, "stories": story_seconds},
             }
         ),
@@ -196,6 +197,31 @@ def _seeds(code: Path, models: Any, settings: Any) -> dict[str, Any]:
         ),
         "quds": both(lambda t: "Quds" in t),
     }
+
+
+def _generic_nli(data: Path, models: Any, size: int = 500) -> dict[str, float]:
+    """Argmax accuracy of the version's NLI model on samples of generic NLI sets (the rows of
+    ``make bench-quality``), so that news training shows what it costs elsewhere."""
+    import random
+
+    import numpy as np
+
+    from models.training import nli_data
+
+    sets = {
+        "SNLI dev held-out": nli_data.snli_dev(data, held_out=True),
+        "MNLI mismatched": nli_data.mnli_mismatched(data),
+        "counterfactual test": nli_data.counterfactual(data, "test"),
+        "EQUATE stress held-out": nli_data.equate(data, held_out=True),
+    }
+    out = {}
+    nli = models.judge.nli
+    for name, pairs in sets.items():
+        sample = random.Random(7).sample(pairs, min(size, len(pairs)))
+        probs = nli.predict([(p.premise, p.hypothesis) for p in sample])
+        gold = np.array([p.label for p in sample])
+        out[name] = float(np.mean(probs.argmax(1) == gold))
+    return out
 
 
 def _labels(folder: Path, split: str) -> list[dict[str, Any]]:
