@@ -13,9 +13,10 @@ Adding a comparison is one decorated function here and its tests.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from models.labels import Reason
@@ -80,6 +81,8 @@ class Cue:
     evidence_start: int
     evidence_end: int
     decisive: bool = True
+    values: tuple[float, float] | None = None
+    """The two values compared (the claim's, the evidence's), where a later stage reads them."""
 
 
 Detector = Callable[["Text", "Text"], "Cue | None"]
@@ -120,6 +123,17 @@ def decisive(reason: Reason | str) -> bool:
     return any(c.reason == reason and c.decisive for c in COMPARISONS.values())
 
 
+def age_explained_by_time(values: tuple[float, float], days_later: float) -> bool:
+    """Whether two ages of one person can both be right because the evidence was published
+    `days_later` days after the claim (negative: before): the later text may give an older age,
+    by at most the years elapsed, rounded up, once two months have passed."""
+    mine, theirs = values
+    if abs(days_later) < 60:
+        return False
+    growth = (theirs - mine) if days_later > 0 else (mine - theirs)
+    return 0 < growth <= math.ceil(abs(days_later) / 365.25)
+
+
 def _offset(text: Text) -> int:
     return 0 if text.__class__.__name__ == "Doc" else int(text.start_char)  # type: ignore[union-attr]
 
@@ -146,13 +160,14 @@ def age_mismatch(claim: Text, evidence: Text, aligned: bool = False) -> Cue | No
             if len(mine.keys) < 2 and not (aligned and len(other.keys) == 1):
                 continue
             if mine.value != other.value:
-                return _cue(
+                cue = _cue(
                     Reason.AGE_MISMATCH,
                     f"ages differ: {mine.person} {mine.value} vs {other.value}",
                     evidence,
                     other.start,
                     other.end,
                 )
+                return replace(cue, values=(mine.value, other.value))
     return None
 
 
@@ -462,7 +477,5 @@ def find_cue(
         else:
             cue = item.detect(claim, evidence)
         if cue is not None:
-            return Cue(
-                cue.reason, cue.explanation, cue.evidence_start, cue.evidence_end, item.decisive
-            )
+            return replace(cue, decisive=item.decisive)
     return None

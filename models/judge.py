@@ -107,6 +107,8 @@ class Judgement:
     decisive: bool = False
     """For a contradiction: whether it contests the claim (a decisive typed comparison), or is
     only shown as evidence."""
+    values: tuple[float, float] | None = None
+    """The values a typed comparison found different (the claim's, the evidence's)."""
 
 
 def _content_keys(doc: Doc) -> set[str]:
@@ -306,6 +308,7 @@ class Judge:
                 cue.evidence_start,
                 cue.evidence_end,
                 decisive=True,
+                values=cue.values,
             )
         entail = contra = None
         if probs is not None:

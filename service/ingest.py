@@ -237,6 +237,11 @@ def update_verdict(session: Session, claim: ClaimRow) -> None:
     claim.contradicting_origins = result.contradicting_origins
 
 
+def _aware(moment: datetime) -> datetime:
+    # SQLite hands back naive datetimes; everything stored is UTC.
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
 def stored_side(article: Article) -> Side:
     """A stored article as the matcher sees it."""
     sentences = article.sentences
@@ -251,4 +256,5 @@ def stored_side(article: Article) -> Side:
         sentence_vectors=vectors_from(b"".join(s.vector for s in sentences)),
         claims=[ClaimView(c.text, c.sentence_index, attribution_from(c.facts)) for c in claims],
         claim_vectors=vectors_from(b"".join(c.vector for c in claims)),
+        published=_aware(article.published_at),
     )

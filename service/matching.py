@@ -7,13 +7,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 
 import numpy as np
 
 from models.claims import Attribution
+from models.cues import age_explained_by_time
 from models.embedder import Vectors
 from models.judge import Judge, Judgement
-from models.labels import Relation
+from models.labels import Reason, Relation
 from service.index import SentenceIndex
 
 
@@ -48,6 +50,7 @@ class Side:
     sentence_vectors: Vectors
     claims: list[ClaimView]
     claim_vectors: Vectors
+    published: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,27 @@ def evidence_window(side: Side, index: int) -> tuple[str, int, int]:
     if index > 0 and first in _ANAPHORS:
         start = side.sentences[index - 1].start
     return side.text[start : sentence.end], start, sentence.end
+
+
+def _in_time(judgement: Judgement, claimant: Side, evidence: Side) -> Judgement:
+    """An age told months apart may differ by the birthdays between: no contradiction then."""
+    if (
+        judgement.reason is not Reason.AGE_MISMATCH
+        or judgement.values is None
+        or claimant.published is None
+        or evidence.published is None
+    ):
+        return judgement
+    days = (evidence.published - claimant.published).total_seconds() / 86400
+    if not age_explained_by_time(judgement.values, days):
+        return judgement
+    return replace(
+        judgement,
+        relation=Relation.SILENT,
+        reason=Reason.NOT_ADDRESSED,
+        decisive=False,
+        explanation=judgement.explanation + f"; the texts are {abs(days):.0f} days apart",
+    )
 
 
 def _claims_by_sentence(side: Side) -> dict[int, list[int]]:
@@ -160,6 +184,9 @@ def _claims_against(
         for (c, a, s, _score), judgement in zip(meta, judgements, strict=True)
         if judgement.relation is Relation.CONTRADICTS
     }
+    judgements = [
+        _in_time(j, claimant, evidence[m[1]]) for m, j in zip(meta, judgements, strict=True)
+    ]
     best: dict[tuple[int, int], Link] = {}
     for n, ((c, a, s, _score), judgement) in enumerate(zip(meta, judgements, strict=True)):
         if judgement.relation is Relation.SILENT:
@@ -240,6 +267,7 @@ def _reciprocate(links: list[Link], sides: dict[str, Side], judge: Judge) -> lis
         pairs, similarities=sims, attributions=[a.claims[i].attribution for a, i, _b, _s in todo]
     )
     for (side, index, evidence, sentence), judgement in zip(todo, judgements, strict=True):
+        judgement = _in_time(judgement, side, evidence)
         if judgement.relation is Relation.SILENT:
             continue
         window, start, end = evidence_window(evidence, sentence)

@@ -109,6 +109,7 @@ class Analysed:
             sentence_vectors=self.sentence_vectors,
             claims=[ClaimView(c.text, c.sentence_index, c.attribution) for c in self.claims],
             claim_vectors=self.claim_vectors,
+            published=self.published_at,
         )
 
 

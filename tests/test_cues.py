@@ -280,3 +280,16 @@ def test_steps_of_a_timeline_and_updates_are_no_clash(nlp: Language) -> None:
         )
         is None
     )
+
+
+def test_an_age_told_months_later_may_have_grown() -> None:
+    from models.cues import age_explained_by_time
+
+    # Nine months later a person of 29 may be 30; not 31, and not younger.
+    assert age_explained_by_time((29, 30), days_later=270)
+    assert not age_explained_by_time((29, 31), days_later=270)
+    assert not age_explained_by_time((30, 29), days_later=270)
+    # The same in the other direction: the claim is the later text.
+    assert age_explained_by_time((30, 29), days_later=-270)
+    # Within the same weeks two ages of one person clash.
+    assert not age_explained_by_time((34, 35), days_later=3)
