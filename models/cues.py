@@ -178,6 +178,11 @@ _UPDATE = re.compile(
 )
 
 
+def timeline_step(text: str) -> bool:
+    """Whether a text tells a value as a step of a running tally ("earlier", "initially")."""
+    return _UPDATE.search(text) is not None
+
+
 @comparison(
     Reason.NUMBER_MISMATCH,
     "an exact count of one kind of thing in one kind of event",
@@ -188,7 +193,7 @@ def number_mismatch(claim: Text, evidence: Text) -> Cue | None:
     """Exact counts of the same thing in the same event that differ ("two drones" / "three
     drones"); never a bound ("at least 3"), a part against a whole ("two of the victims" /
     "five victims") or a count of something else."""
-    if _UPDATE.search(claim.text) or _UPDATE.search(evidence.text):
+    if timeline_step(claim.text) or timeline_step(evidence.text):
         return None
     theirs = quantities(evidence[:])
     for mine in quantities(claim[:]):

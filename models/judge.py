@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from models.claims import Attribution, attribution_of
-from models.cues import Cue, find_cue
+from models.cues import Cue, find_cue, timeline_step
 from models.labels import Reason, Relation
 from models.mentions import dates, name_key, quantities, same_actor
 from models.values import ages
@@ -125,7 +125,10 @@ def _content_keys(doc: Doc) -> set[str]:
 
 def _values_agree(claim: Doc, evidence: Doc) -> bool:
     """Whether the claim states typed values (counted numbers, ages, dates) and the evidence
-    gives each the same value for the same thing."""
+    gives each the same value for the same thing; never across a step of a running tally
+    ("Earlier, officials reported two victims were in serious condition")."""
+    if timeline_step(claim.text) or timeline_step(evidence.text):
+        return False
     mine_q = [q for q in quantities(claim[:]) if q.counts and q.exact]
     theirs_q = {(q.value, q.counts) for q in quantities(evidence[:])}
     mine_a = ages(claim[:])

@@ -293,3 +293,15 @@ def test_an_age_told_months_later_may_have_grown() -> None:
     assert age_explained_by_time((30, 29), days_later=-270)
     # Within the same weeks two ages of one person clash.
     assert not age_explained_by_time((34, 35), days_later=3)
+
+
+def test_agreeing_values_of_an_earlier_tally_support_nothing(judge: Judge) -> None:
+    (j,) = judge.judge(
+        [
+            (
+                "Two victims are in critical condition.",
+                "Earlier, officials reported two victims were in serious condition.",
+            )
+        ]
+    )
+    assert j.relation is Relation.SILENT
