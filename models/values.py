@@ -99,20 +99,6 @@ def ages(span: Span) -> list[Age]:
     return found
 
 
-_HOUR_WORDS = {
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-}
 _CLOCK = re.compile(
     r"\b(?:(?P<half>half past|quarter past|quarter to|quarter till)\s+)?"
     r"(?P<hour>\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
@@ -135,7 +121,7 @@ def _minutes(match: re.Match[str]) -> tuple[int, bool, bool] | None:
     half of the day is unknown."""
     ampm = (match.group("ampm") or "").lower().replace(" ", "").replace(".", "")
     hour_text = match.group("hour").lower()
-    hour = int(hour_text) if hour_text.isdigit() else _HOUR_WORDS[hour_text]
+    hour = int(parse_number(hour_text) or 0)
     minute = int(match.group("minute")) if match.group("minute") else 0
     half = (match.group("half") or "").lower()
     has_minutes = bool(match.group("minute")) or bool(half)
