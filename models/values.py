@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from models.mentions import governing_verb, name_key, name_words, parse_number
 
 if TYPE_CHECKING:
-    from spacy.tokens import Span, Token
+    from spacy.tokens import Span
 
 
 @dataclass(frozen=True)
@@ -264,8 +264,3 @@ def _head_word(phrase: str) -> str:
     words = re.split(r"\s+(?:on|at|in|near|of|where|when|and|after|before|,)\s+", phrase.lower())
     head = words[0].strip(" ,.'").split()
     return head[-1] if head else ""
-
-
-def event_of(token: Token) -> str | None:
-    """The event class of the verb above a token (see ``mentions.governing_verb``)."""
-    return governing_verb(token)
