@@ -147,35 +147,31 @@ def test_html_is_cleaned_of_markup() -> None:
     assert any("two other drones" in s.text for s in document.sentences)
 
 
-def test_a_statement_repeated_on_the_page_is_one_claim() -> None:
+def _claims_of(text: str) -> list[Claim]:
+    """Every claim of a plain text, at check-worthiness threshold 0 (all sentences count)."""
     nlp, embedder = load_spacy(), Embedder()
-    extractor = ClaimExtractor(CheckWorthiness.load(), 0.0)
+    document = clean(text, nlp, "text")
+    vectors = embedder.encode([s.text for s in document.sentences])
+    return ClaimExtractor(CheckWorthiness.load(), 0.0).extract(document.sentences, vectors)
+
+
+def test_a_statement_repeated_on_the_page_is_one_claim() -> None:
     text = (
         "Police said two men were arrested on Monday in the 100 block of Main Street.\n\n"
         "The victim, 34, was taken to Mercy Hospital in critical condition.\n\n"
         "Police said two men were arrested on Monday in the 100 block of Main Street.\n"
     )
-    document = clean(text, nlp, "text")
-    claims = extractor.extract(
-        document.sentences, embedder.encode([s.text for s in document.sentences])
-    )
-    texts = [c.text.lower() for c in claims]
+    texts = [c.text.lower() for c in _claims_of(text)]
     assert len(texts) == len(set(texts))
     assert sum("arrested" in t for t in texts) == 1
 
 
 def test_quoted_rhetoric_is_no_claim_but_a_quoted_fact_is() -> None:
-    nlp, embedder = load_spacy(), Embedder()
-    extractor = ClaimExtractor(CheckWorthiness.load(), 0.0)
     text = (
         "A man was shot twice outside a bar on Elm Street early Sunday, police said.\n\n"
         "\u201cThey don\u2019t listen to him as much as they used to,\u201d the official said.\n\n"
         "\u201cWe found two handguns in the car on Elm Street,\u201d Sgt. Ray Diaz said.\n"
     )
-    document = clean(text, nlp, "text")
-    claims = extractor.extract(
-        document.sentences, embedder.encode([s.text for s in document.sentences])
-    )
-    sentences = {c.sentence for c in claims}
+    sentences = {c.sentence for c in _claims_of(text)}
     assert not any("listen to him" in s for s in sentences)
     assert any("two handguns" in s for s in sentences)

@@ -116,6 +116,23 @@ def masked_nll(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     return -torch.logsumexp(logp.masked_fill(~allowed, float("-inf")), dim=-1).mean()
 
 
+def train_step(
+    model: PreTrainedModel,
+    batch: dict[str, torch.Tensor],
+    targets: torch.Tensor,
+    optimizer: torch.optim.Optimizer,
+    scheduler: Any,
+) -> float:
+    """One optimisation step (masked NLL, gradients clipped at 1.0); returns the loss."""
+    loss = masked_nll(model(**batch).logits, targets)
+    loss.backward()  # type: ignore[no-untyped-call]
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    optimizer.step()
+    scheduler.step()
+    optimizer.zero_grad(set_to_none=True)
+    return float(loss.detach())
+
+
 @torch.no_grad()
 def predict_torch(
     model: PreTrainedModel,
@@ -265,13 +282,8 @@ def train(args: argparse.Namespace) -> Path:
     for step_i in range(step, total):
         batch = _collate(encoded, types, schedule[step_i], pad)
         y = torch.tensor([targets[i] for i in schedule[step_i]])
-        loss = masked_nll(model(**batch).logits, y)
-        loss.backward()  # type: ignore[no-untyped-call]
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
-        scheduler.step()
-        optimizer.zero_grad(set_to_none=True)
-        running = 0.98 * running + 0.02 * float(loss.detach()) if step_i > step else float(loss)
+        loss = train_step(model, batch, y, optimizer, scheduler)
+        running = 0.98 * running + 0.02 * loss if step_i > step else loss
         done = step_i + 1
         if done % 25 == 0:
             rate = (time.monotonic() - started) / (done - step)

@@ -45,7 +45,7 @@ from models.training.judge import (  # noqa: E402
     _encode,
     _save_checkpoint,
     finish,
-    masked_nll,
+    train_step,
 )
 from models.training.nli_data import (  # noqa: E402
     CONTRADICTION,
@@ -214,14 +214,9 @@ def train(args: argparse.Namespace) -> Path:
     for step, batch_idx in enumerate(schedule, 1):
         batch = _collate(encoded, types, batch_idx, pad)
         y = torch.tensor([pairs[i].label for i in batch_idx])
-        loss = masked_nll(model(**batch).logits, y)
-        loss.backward()  # type: ignore[no-untyped-call]
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
-        scheduler.step()
-        optimizer.zero_grad(set_to_none=True)
+        loss = train_step(model, batch, y, optimizer, scheduler)
         if step % 25 == 0:
-            log.info("step %d/%d loss %.4f", step, len(schedule), float(loss))
+            log.info("step %d/%d loss %.4f", step, len(schedule), loss)
     stats["train_minutes"] = round((time.monotonic() - started) / 60, 1)
     _save_checkpoint(ckpt, model, tokenizer, optimizer, scheduler, len(schedule))
     (ckpt / "train_stats.json").write_text(json.dumps(stats, indent=2))
