@@ -46,25 +46,53 @@ def from_html(markup: str, now: datetime | None = None) -> datetime | None:
     return _sane(moment, now or datetime.now(UTC))
 
 
-def from_text(text: str, now: datetime | None = None) -> datetime | None:
-    """The time of the first "Published / Posted / Updated …" line of a plain text, if any."""
+# Text copied from a page splits numbers with spaces ("7: 35 am", "6 / 6 / 2013").
+_TIGHTEN = (
+    (re.compile(r"(\d)\s*:\s*(\d)"), r"\1:\2"),
+    (re.compile(r"(\d)\s*([/.-])\s*(\d)"), r"\1\2\3"),
+    (re.compile(r"\b([ap])\.\s*m\b\.?", re.IGNORECASE), r"\1m"),
+    (re.compile(r"\((?:GMT|UTC)[^)]*\)"), ""),
+)
+_PREFIX = re.compile(
+    r"^\s*(?:article\s+)?(?:first\s+|last\s+)?(?:published|posted|updated)\b"
+    r"(?:\s+(?:at|on))?\s*:?\s*",
+    re.IGNORECASE,
+)
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+DATELINE_LINES = 6
+"""A date standing on its own line counts as the publication date among the first lines."""
+
+
+def _parse(when: str, now: datetime, complete: bool) -> datetime | None:
     import dateparser
 
+    for pattern, replacement in _TIGHTEN:
+        when = pattern.sub(replacement, when)
+    settings: dict[str, object] = {
+        "RETURN_AS_TIMEZONE_AWARE": True,
+        "TIMEZONE": "UTC",
+        "PREFER_DATES_FROM": "past",
+        "RELATIVE_BASE": now.replace(tzinfo=None),
+    }
+    if complete:
+        settings["REQUIRE_PARTS"] = ["day", "month", "year"]
+    return _sane(dateparser.parse(when.strip(" |\t-"), languages=["en"], settings=settings), now)
+
+
+def from_text(text: str, now: datetime | None = None) -> datetime | None:
+    """The time of the first "Published / Posted / Updated …" line of a plain text, or else a
+    complete date standing on a short line of its own near the top (a page's dateline)."""
     now = now or datetime.now(UTC)
     for match in _DATED_LINE.finditer(text):
-        moment = dateparser.parse(
-            match.group("when"),
-            languages=["en"],
-            settings={
-                "RETURN_AS_TIMEZONE_AWARE": True,
-                "TIMEZONE": "UTC",
-                "PREFER_DATES_FROM": "past",
-                "RELATIVE_BASE": now.replace(tzinfo=None),
-            },
-        )
-        found = _sane(moment, now)
+        found = _parse(match.group("when"), now, complete=False)
         if found is not None:
             return found
+    lines = [line for line in text.splitlines() if line.strip()][:DATELINE_LINES]
+    for line in lines:
+        if len(line) <= 60 and _YEAR.search(line):
+            found = _parse(_PREFIX.sub("", line), now, complete=True)
+            if found is not None:
+                return found
     return None
 
 
