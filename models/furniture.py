@@ -137,6 +137,8 @@ _STOP_WORDS = frozenset(
     will with would you""".split()
 )
 
+# A text whose letters are mostly capitals is written in capitals throughout (a wire story).
+_CAPITALS_TEXT = 0.6
 # A title-like line has at most this many words, or is mostly capitalised words.
 _SHORT_WORDS = 14
 _LONG_BODY_WORDS = 15
@@ -199,8 +201,17 @@ def _stop_share(words: list[str]) -> float:
     return sum(w.lower() in _STOP_WORDS for w in words) / len(words) if words else 0.0
 
 
-def _is_furniture_line(line: str) -> bool:
-    """Context-free rules: the line is furniture whatever surrounds it."""
+def _capitals_share(text: str) -> float:
+    letters = [c for c in text if c.isalpha()]
+    return sum(c.isupper() for c in letters) / len(letters) if letters else 0.0
+
+
+def _is_furniture_line(line: str, shouting_stands_out: bool = True) -> bool:
+    """Context-free rules: the line is furniture whatever surrounds it.
+
+    A line in capitals is furniture (a menu, a banner) only where capitals stand out from the
+    text around it: case is not evidence of furniture in a wire story written in capitals.
+    """
     core = _BULLET.sub("", line).strip()
     words = _words(core)
     if not words:
@@ -218,7 +229,7 @@ def _is_furniture_line(line: str) -> bool:
         text = _TAG.sub(" ", core)
         if len(_words(text)) < 8 or not _ends_like_sentence(text):
             return True
-    if _SOURCE_TAG.search(core) or _is_shouting(core):
+    if _SOURCE_TAG.search(core) or (shouting_stands_out and _is_shouting(core)):
         return True
     if _AUTHOR_NOTE.search(core) and len(words) < 30:
         return True
@@ -244,6 +255,8 @@ def body_spans(text: str) -> list[tuple[int, int]]:
     body_seen = False
     tail = False  # after a hard marker: the rest of the page is not this article
     teaser_list = False  # after a soft marker: teasers until a long body line
+    # Capitals stand out only in a text mostly in lower case.
+    capitals_stand_out = _capitals_share(text) < _CAPITALS_TEXT
 
     for start, end, line in _lines(text):
         key = _normalise(line)
@@ -258,10 +271,12 @@ def body_spans(text: str) -> list[tuple[int, int]]:
         if _SOFT_LIST.match(core):
             teaser_list = True
             continue
-        if _is_furniture_line(line):
-            continue
         words = _words(core)
         title_like = _is_title_like(core)
+        # The page's first heading is its headline, in capitals or not.
+        headline_slot = title_like and not (headline_kept or body_seen)
+        if _is_furniture_line(line, capitals_stand_out and not headline_slot):
+            continue
         if teaser_list:
             long_sentence = (
                 _ends_like_sentence(core)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from models.furniture import body_spans, furniture_confusion
+from models.furniture import body_spans, body_text, furniture_confusion
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SEEDS = FIXTURES / "seeds"
@@ -173,3 +173,30 @@ def test_furniture_precision_and_recall_on_labelled_sample() -> None:
     recall = tp / (tp + fn)
     assert precision >= 0.95, (tp, fp, fn)
     assert recall >= 0.90, (tp, fp, fn)
+
+
+def test_a_wire_story_in_capitals_is_text() -> None:
+    wire = (
+        "GUNMAN KILLS TWO AT RIVERTON WAREHOUSE\n"
+        "RIVERTON, MARCH 8 - A GUNMAN KILLED TWO WORKERS AT A RIVERTON WAREHOUSE ON SUNDAY, "
+        "POLICE SAID.\n"
+        "THE SUSPECT, A FORMER EMPLOYEE, WAS ARRESTED AT HIS HOME HOURS LATER.\n"
+    )
+    kept = body_text(wire)
+    assert "A GUNMAN KILLED TWO WORKERS" in kept
+    assert "THE SUSPECT, A FORMER EMPLOYEE" in kept
+
+
+def test_a_headline_in_capitals_stays_the_headline() -> None:
+    page = (
+        "TWO HURT IN SHOOTING OUTSIDE RIVERTON GROCERY STORE\n"
+        "March 8, 2026\n"
+        "Two people were hurt when shots were fired outside a grocery store on Sunday.\n"
+        "SUBSCRIBE TO OUR NEWSLETTER FOR THE LATEST HEADLINES EVERY MORNING\n"
+        "Police said the suspect fled on foot and was still at large on Monday.\n"
+    )
+    kept = body_text(page).splitlines()
+    assert kept[0] == "TWO HURT IN SHOOTING OUTSIDE RIVERTON GROCERY STORE"
+    # Below the headline, a line in capitals in a lower-case page is still a banner.
+    assert not any("SUBSCRIBE" in line for line in kept)
+    assert "March 8, 2026" not in kept
