@@ -270,11 +270,12 @@ def _date_parts(
     return frozenset(weekdays), frozenset(month_days), frozenset(years), frozenset(months)
 
 
-def dates(span: Span) -> list[DateMention]:
-    """DATE entities of a sentence, with weekdays, month-days, months and years parsed."""
+def dates(span: Span, labels: frozenset[str] = frozenset({"DATE"})) -> list[DateMention]:
+    """DATE entities of a sentence (or those of other labels, e.g. TIME for "Sunday night"),
+    with weekdays, month-days, months and years parsed."""
     found = []
     for ent in span.ents:
-        if ent.label_ != "DATE":
+        if ent.label_ not in labels:
             continue
         weekdays, month_days, years, months = _date_parts(ent.text)
         found.append(
