@@ -11,7 +11,17 @@ from typing import Any
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
-from service.api import articles, claims, compare, health, judge, metrics, sources, stories
+from service.api import (
+    articles,
+    claims,
+    compare,
+    edits,
+    health,
+    judge,
+    metrics,
+    sources,
+    stories,
+)
 from service.api.limits import BodySizeLimit
 from service.api.problems import (
     SafeJSONResponse,
@@ -85,7 +95,7 @@ def create_app(settings: Settings | None = None, core: Crosscheck | None = None)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.state.metrics = metrics.RequestMetrics()
     app.add_middleware(metrics.MetricsMiddleware, metrics=app.state.metrics)
-    for module in (articles, stories, claims, sources, compare, judge, health, metrics):
+    for module in (articles, stories, edits, claims, sources, compare, judge, health, metrics):
         app.include_router(module.router)
     _document_problems(app)
     return app

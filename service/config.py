@@ -28,13 +28,37 @@ class Settings(BaseSettings):
         100, gt=0, le=1000, description="Most articles (or judge pairs) accepted in one request."
     )
     story_window_hours: float = Field(
-        72.0, gt=0, description="An article joins a story only if it is published this close to it."
+        72.0,
+        gt=0,
+        description="Articles published this close join a story at story_join_similarity; "
+        "further apart, only follow-ups join.",
     )
     story_join_similarity: float = Field(
-        0.55,
+        0.9,
         ge=0,
-        le=1,
-        description="Least cosine similarity of title-and-lead embeddings for joining a story.",
+        le=3,
+        description="Least score for joining a story within the window: the cosine of "
+        "title-and-lead embeddings plus the cosine of word fingerprints (0 to 2), and 0.05 "
+        "for each shared name up to four.",
+    )
+    story_followup_days: float = Field(
+        30.0,
+        ge=0,
+        description="How long before or after a story's article a follow-up (an arrest, a "
+        "charge, a trial) can join it, at the higher story_followup_similarity.",
+    )
+    story_followup_similarity: float = Field(
+        1.1,
+        ge=0,
+        le=3,
+        description="Least score for joining a story with an article outside the window.",
+    )
+    story_day_tolerance_days: int = Field(
+        1,
+        ge=0,
+        le=30,
+        description="Days by which two articles may date their event apart and still tell one "
+        "event; further apart, they are kept in different stories.",
     )
     duplicate_similarity: float = Field(
         0.9,

@@ -9,14 +9,17 @@ report) and `store.queries` (the read side).
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from models.errors import InputError
+from service import editing
 from service.config import Settings
-from service.errors import check_batch
+from service.errors import ConflictError, check_batch
 from service.ingest import store_article
 from service.pipeline import Analysed, Models, analyse
 from service.report import compare_report
@@ -30,12 +33,17 @@ from service.schemas import (
     JudgePairIn,
     SourcesPublic,
     StoriesPublic,
+    StoryEditPublic,
+    StoryEditsPublic,
     StoryPublic,
+    StoryUpdateIn,
     SubmitResponse,
     SubmitResult,
 )
 from service.store import queries
 from service.store.db import Database, migrate
+
+T = TypeVar("T")
 
 
 class Crosscheck:
@@ -86,12 +94,11 @@ class Crosscheck:
             InputError: an article is empty, furniture only, or longer than max_text_chars.
         """
         analysed = self._analyse_all(articles)
-        postgres = self.db.is_postgres
         for attempt in (1, 2):
             try:
                 with self._write_lock, self.db.session() as session:
                     outcomes = [
-                        store_article(session, item, self.models.judge, self.settings, postgres)
+                        store_article(session, item, self.models.judge, self.settings)
                         for item in analysed
                     ]
                 break
@@ -133,6 +140,98 @@ class Crosscheck:
         """
         with self.db.session() as session:
             return queries.story_public(session, story_id, min_checkworthiness)
+
+    def _write(self, change: Callable[[Session], T]) -> T:
+        """Run one edit in one transaction, as the only writer of this process.
+
+        Raises:
+            ConflictError: another process gave a story the key this edit sets, meanwhile.
+        """
+        try:
+            with self._write_lock, self.db.session() as session:
+                return change(session)
+        except IntegrityError as exc:
+            # The only unique value an edit writes is a story key: taken between check and commit.
+            raise ConflictError("a story key this edit sets was taken meanwhile") from exc
+
+    def merge_stories(self, story_id: str, other_id: str, by: str | None = None) -> StoryPublic:
+        """Move every article of another story into this one, and compare their claims.
+
+        The other story is gone from listings; reading it answers 404 naming this story
+        (MergedStoryError), and an article sent later with its key joins this story.
+        Reverting the merge brings it back with its id, key and title.
+
+        Raises:
+            NotFoundError: either story is unknown or was merged away.
+            EditError: the two ids name one story.
+        """
+        judge, settings = self.models.judge, self.settings
+        self._write(lambda s: editing.merge(s, story_id, other_id, by, judge, settings))
+        return self.story(story_id)
+
+    def split_story(
+        self,
+        story_id: str,
+        article_ids: Sequence[str],
+        title: str | None = None,
+        by: str | None = None,
+    ) -> StoryPublic:
+        """Move some of a story's articles into a new story; returns the new story.
+
+        Raises:
+            NotFoundError: the story or an article is unknown.
+            EditError: an article is not in the story, or all of them would move.
+        """
+        judge, settings = self.models.judge, self.settings
+        edit = self._write(
+            lambda s: editing.split(s, story_id, article_ids, title, by, judge, settings)
+        )
+        return self.story(edit.story_id)
+
+    def move_article(self, article_id: str, story_id: str, by: str | None = None) -> ArticlePublic:
+        """Move one article into another existing story; it stays there (pinned).
+
+        Raises:
+            NotFoundError: the article or the story is unknown, or the story was merged away.
+            EditError: the article is in that story already, or is its story's only article.
+            ConflictError: another edit moved the article meanwhile.
+        """
+        judge, settings = self.models.judge, self.settings
+        self._write(lambda s: editing.move(s, article_id, story_id, by, judge, settings))
+        return self.article(article_id)
+
+    def update_story(
+        self, story_id: str, changes: StoryUpdateIn, by: str | None = None
+    ) -> StoryPublic:
+        """Set a story's client key or title (the fields given); nothing is recorded when
+        nothing changes.
+
+        Raises:
+            NotFoundError: the story is unknown or was merged away.
+            ConflictError: the key belongs to another story.
+        """
+        self._write(lambda s: editing.update(s, story_id, changes, by))
+        return self.story(story_id)
+
+    def revert_edit(self, edit_id: str, by: str | None = None) -> StoryEditPublic:
+        """Undo an edit: articles, links, verdicts, keys and titles as they were before it.
+
+        Raises:
+            NotFoundError: no edit has this id.
+            ConflictError: the edit was reverted already, or a later change depends on it.
+        """
+        judge, settings = self.models.judge, self.settings
+        edit = self._write(lambda s: editing.revert(s, edit_id, by, judge, settings))
+        return queries.edit_public(edit)
+
+    def story_edits(self, story_id: str) -> StoryEditsPublic:
+        """The edits that involved a story, newest first (a merged-away story's too).
+
+        Raises:
+            NotFoundError: no story has this id.
+        """
+        with self.db.session() as session:
+            return queries.story_edits(session, story_id)
 
     def claim(self, claim_id: str) -> ClaimPublic:
         """One claim with its verdict and evidence. Raises NotFoundError."""

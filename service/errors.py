@@ -8,8 +8,11 @@ from models.errors import CrosscheckError, InputError
 
 __all__ = [
     "BatchTooLargeError",
+    "ConflictError",
     "CrosscheckError",
+    "EditError",
     "InputError",
+    "MergedStoryError",
     "NotFoundError",
     "PayloadTooLargeError",
     "check_batch",
@@ -23,6 +26,26 @@ class NotFoundError(CrosscheckError):
         super().__init__(f"no {kind} with id {ident!r}")
         self.kind = kind
         self.ident = ident
+
+
+class MergedStoryError(NotFoundError):
+    """The story was merged into another (404); `merged_into` names the story that holds its
+    articles now. Reverting the merge brings it back."""
+
+    def __init__(self, ident: str, merged_into: str) -> None:
+        super().__init__("story", ident)
+        self.args = (f"story {ident!r} was merged into story {merged_into!r}",)
+        self.merged_into = merged_into
+
+
+class ConflictError(CrosscheckError):
+    """The request conflicts with the stored state (409): a story key already taken, an edit
+    already reverted, or a later edit that depends on the one to revert."""
+
+
+class EditError(InputError):
+    """An edit that makes no sense for the stories as they are (422): a story merged with
+    itself, a split of every article, an article that is not in the story."""
 
 
 class PayloadTooLargeError(CrosscheckError):

@@ -18,14 +18,23 @@ import numpy as np
 from models.claims import Attribution, Claim, ClaimExtractor, stack
 from models.embedder import Embedder, Vectors
 from models.errors import InputError, ModelMissingError
+from models.events import LEAD_SENTENCES, event_signature
 from models.judge import Judge
+from models.lexical import Idf, fingerprint
 from models.mentions import name_key
 from models.nlp import load_spacy
 from models.published import published_time
 from models.text import Document, Format, clean, detect_format
 from service.config import Settings
 from service.matching import ClaimView, SentenceView, Side
-from service.stories import content_hash, normalise_source, outlet_keys, plain, shingles
+from service.stories import (
+    Placement,
+    content_hash,
+    normalise_source,
+    outlet_keys,
+    plain,
+    shingles,
+)
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -43,6 +52,7 @@ class Models:
     embedder: Embedder
     extractor: ClaimExtractor
     judge: Judge
+    idf: Idf
     status: dict[str, str]
 
     @classmethod
@@ -54,6 +64,8 @@ class Models:
         status["spacy"] = "ok"
         embedder = Embedder()
         status["embedder"] = "ok"
+        idf = Idf.load()
+        status["word_frequencies"] = "ok"
         checkworthy = None
         try:
             from models.checkworthy import CheckWorthiness
@@ -75,7 +87,7 @@ class Models:
             status["nli"] = "disabled"
         extractor = ClaimExtractor(checkworthy, settings.checkworthiness_threshold)
         judge = Judge(nlp, embedder, nli, overrides=settings.judge_thresholds)
-        return cls(nlp, embedder, extractor, judge, status)
+        return cls(nlp, embedder, extractor, judge, idf, status)
 
 
 @dataclass
@@ -92,8 +104,8 @@ class Analysed:
     sentence_vectors: Vectors
     claims: list[Claim]
     claim_vectors: Vectors
-    lead_vector: Vectors
-    entities: set[str]
+    placement: Placement
+    """What story assignment compares (its story still unknown)."""
     shingles: set[int]
     content_hash: str
 
@@ -129,36 +141,70 @@ def analyse(models: Models, article: ArticleIn, max_chars: int) -> Analysed:
     claims = models.extractor.extract(document.sentences, sentence_vectors)
     claim_vectors = models.embedder.encode([c.text for c in claims])
     title = plain(article.title) or None if article.title else document.title
-    lead = " ".join([title or "", *[s.text for s in document.sentences[:2]]])
-    lead_vector = models.embedder.encode([lead])[0]
-    entities = {
-        name_key(e.text)
-        for s in document.sentences[:8]
-        if s.span is not None
-        for e in s.span.ents
-        if e.label_ in _ENTITY_LABELS
-    }
+    stated = stated_time(article, fmt)
+    published = stated or datetime.now(UTC)
     source, domain = normalise_source(article.source, article.url)
     return Analysed(
         source=source,
         domain=domain,
         url=article.url,
         title=title,
-        published_at=(
-            _aware(article.published_at)
-            if article.published_at
-            else published_time(article.text, fmt == "html") or datetime.now(UTC)
-        ),
+        published_at=published,
         story_key=article.story,
         document=document,
         sentence_vectors=sentence_vectors,
         claims=claims,
         claim_vectors=claim_vectors if len(claims) else stack([]),
-        lead_vector=lead_vector,
-        entities={e for e in entities if e},
+        placement=placement(models, title, document, stated, published),
         shingles=shingles(document.text),
         content_hash=content_hash(source, document.text),
     )
+
+
+def stated_time(article: ArticleIn, fmt: Format) -> datetime | None:
+    """When the article was published, as the client or the page itself says (UTC)."""
+    if article.published_at:
+        return _aware(article.published_at)
+    return published_time(article.text, fmt == "html")
+
+
+def placement(
+    models: Models,
+    title: str | None,
+    document: Document,
+    stated: datetime | None,
+    published: datetime,
+) -> Placement:
+    """What story assignment compares: the embedding of title and lead, the word fingerprint
+    of the whole text, the names of the first sentences, and the event signature (its days
+    resolved against the stated publication time only: an assumed time dates nothing)."""
+    return Placement(
+        story="",
+        vector=models.embedder.encode([lead_text(title, document)])[0],
+        fingerprint=fingerprint(document.text, models.idf),
+        entities=lead_entities(document),
+        event=event_signature(
+            models.nlp, title, [s.text for s in document.sentences[:LEAD_SENTENCES]], stated
+        ),
+        published=published,
+    )
+
+
+def lead_text(title: str | None, document: Document) -> str:
+    """The title and first two sentences: what the story embedding reads."""
+    return " ".join([title or "", *[s.text for s in document.sentences[:2]]])
+
+
+def lead_entities(document: Document) -> frozenset[str]:
+    """Keys of the names (people, organisations, places, events) of the first sentences."""
+    keys = {
+        name_key(e.text)
+        for s in document.sentences[:8]
+        if s.span is not None
+        for e in s.span.ents
+        if e.label_ in _ENTITY_LABELS
+    }
+    return frozenset(k for k in keys if k)
 
 
 def _aware(moment: datetime) -> datetime:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from models.labels import Reason, Relation, Verdict
 
@@ -135,6 +136,10 @@ class ArticleSummary(BaseModel):
     title: str | None
     published_at: datetime
     created_at: datetime
+    pinned: bool = Field(
+        False,
+        description="Placed in its story by hand (an edit); automatic assignment never moves it.",
+    )
 
 
 class ArticlePublic(ArticleSummary):
@@ -324,6 +329,107 @@ class JudgementsPublic(BaseModel):
     """Judgements in the order of the pairs."""
 
     data: list[JudgementPublic]
+    count: int
+
+
+class EditAction(StrEnum):
+    """What an edit of stories by hand did."""
+
+    MERGE = "merge"
+    SPLIT = "split"
+    MOVE = "move"
+    UPDATE = "update"
+
+
+class EditIn(Strict):
+    """Base of edit requests: who makes the edit, kept with it."""
+
+    by: ShortText | None = Field(None, description="Who makes the edit (free text).")
+
+
+class StoryMergeIn(EditIn):
+    """Merge another story into this one."""
+
+    story: ShortText = Field(description="Id of the story whose articles move into this one.")
+
+
+class StorySplitIn(EditIn):
+    """Split articles off a story into a new one."""
+
+    articles: list[ShortText] = Field(
+        min_length=1, description="Ids of the articles to move: some, not all, of the story's."
+    )
+    title: ShortText | None = Field(
+        None, description="Title of the new story; the first moved article's when missing."
+    )
+
+
+class ArticleUpdateIn(EditIn):
+    """Move an article to another story."""
+
+    story: ShortText = Field(description="Id of the existing story the article moves to.")
+
+
+class StoryUpdateIn(EditIn):
+    """Set a story's client key or title; a field left out is left as it is."""
+
+    key: ShortText | None = Field(
+        None, description="Client story key (articles sent with it join this story); null drops it."
+    )
+    title: ShortText | None = Field(None, description="The story's title.")
+
+    @model_validator(mode="after")
+    def _something_to_change(self) -> StoryUpdateIn:
+        if not {"key", "title"} & self.model_fields_set:
+            raise ValueError("give `key`, `title` or both")
+        if "title" in self.model_fields_set and self.title is None:
+            raise ValueError("`title` cannot be null")
+        return self
+
+
+class RevertIn(EditIn):
+    """Revert an edit."""
+
+
+class MovedArticle(BaseModel):
+    """An article an edit moved, and the story it came from."""
+
+    article_id: str
+    from_story_id: str
+
+
+class StoryChange(BaseModel):
+    """A field of a story that an edit changed."""
+
+    field: Literal["key", "title"]
+    before: str | None
+    after: str | None
+
+
+class StoryEditPublic(BaseModel):
+    """An edit of stories by hand; reverting it restores what it changed."""
+
+    id: str
+    action: EditAction
+    story_id: str = Field(
+        description="The story the articles went into (merge: the surviving story; split: the "
+        "new story; move: the article's new story), or the story whose key or title changed."
+    )
+    from_story_id: str | None = Field(
+        description="The story the articles came from (merge: the merged-away story)."
+    )
+    articles: list[MovedArticle] = Field(description="The articles moved.")
+    changes: list[StoryChange] = Field(description="Key and title changes.")
+    by: str | None
+    at: datetime
+    reverted_at: datetime | None
+    reverted_by: str | None
+
+
+class StoryEditsPublic(BaseModel):
+    """A story's edits, newest first."""
+
+    data: list[StoryEditPublic]
     count: int
 
 

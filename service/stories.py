@@ -5,15 +5,17 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 import numpy as np
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from models.embedder import Vectors
-from service.store.tables import Article, Story
+from models.events import EventSignature, clash
+from models.lexical import similarity
+from service.config import Settings
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 # Second-level labels under which a country's outlets register ("bbc.co.uk", "abc.net.au").
@@ -113,36 +115,85 @@ def find_origin(
     return None
 
 
-def choose_story(
-    session: Session,
-    lead_vector: Vectors,
-    entities: set[str],
-    published_at: datetime,
-    window_hours: float,
-    threshold: float,
-) -> Story | None:
-    """The story of the most similar recent article, if similar enough; else None.
+@dataclass(frozen=True)
+class Placement:
+    """An article as story assignment sees it: its story, what it is about, and when."""
 
-    Similarity is the cosine of title-and-lead embeddings, raised a little for every named
-    entity the two articles share; only articles published within the window count.
-    """
-    window = timedelta(hours=window_hours)
-    rows = session.execute(
-        select(Article.story_id, Article.lead_vector, Article.entities).where(
-            Article.published_at >= published_at - window,
-            Article.published_at <= published_at + window,
+    story: str
+    vector: Vectors
+    """Embedding of the title and lead."""
+    fingerprint: dict[str, float]
+    """The heaviest words of the whole text (`models.lexical`)."""
+    entities: frozenset[str]
+    event: EventSignature
+    published: datetime
+
+
+@dataclass(frozen=True)
+class JoinRule:
+    """When an article may join a story (from Settings)."""
+
+    window: timedelta
+    """Articles published this close join at the `similarity` score."""
+    similarity: float
+    """Least score to join a story within the window."""
+    followup: timedelta
+    """How far apart in time a follow-up (arrest, charge, trial) can still join a story."""
+    followup_similarity: float
+    """Least score for a follow-up, published outside the window."""
+    day_tolerance: int
+    """Days by which two accounts may date one event apart (time zones, late reports)."""
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> JoinRule:
+        """The rule the settings describe."""
+        return cls(
+            window=timedelta(hours=settings.story_window_hours),
+            similarity=settings.story_join_similarity,
+            followup=timedelta(days=settings.story_followup_days),
+            followup_similarity=settings.story_followup_similarity,
+            day_tolerance=settings.story_day_tolerance_days,
         )
-    ).all()
-    if not rows:
+
+    @property
+    def reach(self) -> timedelta:
+        """The farthest in time a story's article can be from a new one and still count."""
+        return max(self.window, self.followup)
+
+
+def pair_score(a: Placement, b: Placement, cosine: float) -> float:
+    """How alike two articles' accounts are: the cosine of their lead embeddings plus the
+    cosine of their word fingerprints, raised a little for every name the two share."""
+    return (
+        cosine
+        + similarity(a.fingerprint, b.fingerprint)
+        + 0.05 * min(len(a.entities & b.entities), 4)
+    )
+
+
+def choose_story(members: Sequence[Placement], probe: Placement, rule: JoinRule) -> str | None:
+    """The story a new article joins, or None for a story of its own.
+
+    Each story scores the best `pair_score` of its articles against the new one, less the
+    score that the time between them asks for (`similarity` within the window, the higher
+    `followup_similarity` beyond it, nothing beyond the follow-up reach). The best story that
+    clears it joins, unless one of its articles dates the event to another day (the event
+    signatures clash): the embedding and the words decide among compatible stories, never
+    across a clash.
+    """
+    near = [m for m in members if abs(m.published - probe.published) <= rule.reach]
+    if not near:
         return None
-    vectors = np.vstack([np.frombuffer(r.lead_vector, dtype=np.float32) for r in rows])
-    cosines = vectors @ lead_vector
-    best_story, best_score = None, -1.0
-    for row, cosine in zip(rows, cosines, strict=True):
-        shared = len(entities & set(row.entities or []))
-        score = float(cosine) + 0.05 * min(shared, 4)
-        if score > best_score:
-            best_story, best_score = row.story_id, score
-    if best_story is None or best_score < threshold:
-        return None
-    return session.get(Story, best_story)
+    cosines = np.vstack([m.vector for m in near]) @ probe.vector
+    margins: dict[str, float] = {}
+    clashing: set[str] = set()
+    for member, cosine in zip(near, cosines, strict=True):
+        if clash(member.event, probe.event, rule.day_tolerance):
+            clashing.add(member.story)
+            continue
+        within = abs(member.published - probe.published) <= rule.window
+        needed = rule.similarity if within else rule.followup_similarity
+        margin = pair_score(member, probe, float(cosine)) - needed
+        margins[member.story] = max(margins.get(member.story, margin), margin)
+    eligible = [(m, s) for s, m in margins.items() if m >= 0 and s not in clashing]
+    return max(eligible)[1] if eligible else None

@@ -1,4 +1,4 @@
-"""Articles: submit one or a batch; read one back with its claims."""
+"""Articles: submit one or a batch; read one back with its claims; move one to another story."""
 
 from __future__ import annotations
 
@@ -10,7 +10,13 @@ from pydantic import Discriminator, Tag
 from service.api import examples
 from service.api.deps import CoreDep, MinCheckworthiness
 from service.api.problems import problem_responses
-from service.schemas import ArticleBatchIn, ArticleIn, ArticlePublic, SubmitResponse
+from service.schemas import (
+    ArticleBatchIn,
+    ArticleIn,
+    ArticlePublic,
+    ArticleUpdateIn,
+    SubmitResponse,
+)
 
 router = APIRouter(prefix="/v1/articles", tags=["articles"])
 
@@ -53,3 +59,13 @@ def get_article(
 ) -> ArticlePublic:
     """One stored article with its cleaned text and claims."""
     return core.article(article_id, min_checkworthiness=min_checkworthiness)
+
+
+@router.patch("/{article_id}", responses=problem_responses(400, 404, 409, 413, 422))
+def update_article(
+    article_id: str,
+    payload: Annotated[ArticleUpdateIn, Body(openapi_examples=examples.MOVE)],
+    core: CoreDep,
+) -> ArticlePublic:
+    """Move the article to another existing story; automatic assignment never moves it back."""
+    return core.move_article(article_id, payload.story, by=payload.by)

@@ -91,3 +91,43 @@ JUDGE: dict[str, dict[str, Any]] = {
         },
     }
 }
+
+MERGE: dict[str, dict[str, Any]] = {
+    "merge": {
+        "summary": "Merge a story told under a second key into this one",
+        "value": {"story": "7d0c1f5e2a9b4c3d8e6f0a1b2c3d4e5f", "by": "desk editor"},
+    }
+}
+
+SPLIT: dict[str, dict[str, Any]] = {
+    "split": {
+        "summary": "Split off the articles about another event",
+        "value": {
+            "articles": ["0f1e2d3c4b5a69788796a5b4c3d2e1f0"],
+            "title": "Warehouse fire in Riverton",
+            "by": "desk editor",
+        },
+    }
+}
+
+MOVE: dict[str, dict[str, Any]] = {
+    "move": {
+        "summary": "Move an article to another story",
+        "value": {"story": "7d0c1f5e2a9b4c3d8e6f0a1b2c3d4e5f", "by": "desk editor"},
+    }
+}
+
+UPDATE_STORY: dict[str, dict[str, Any]] = {
+    "key": {
+        "summary": "Pin a client key to the story",
+        "value": {"key": "kadhimi-drone-attack", "by": "desk editor"},
+    },
+    "title": {
+        "summary": "Set the title",
+        "value": {"title": "Drone attack on the Iraqi prime minister's home"},
+    },
+}
+
+REVERT: dict[str, dict[str, Any]] = {
+    "revert": {"summary": "Who reverts the edit", "value": {"by": "desk editor"}},
+}

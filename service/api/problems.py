@@ -20,7 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
 
 from models.errors import CrosscheckError, InputError, ModelMissingError
-from service.errors import NotFoundError, PayloadTooLargeError
+from service.errors import ConflictError, MergedStoryError, NotFoundError, PayloadTooLargeError
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +114,7 @@ def problem_response(
 # Domain error type -> (status, slug, title). Subclasses inherit their base's entry.
 _DOMAIN: dict[type[CrosscheckError], tuple[int, str, str]] = {
     NotFoundError: (404, "not-found", "Not found"),
+    ConflictError: (409, "conflict", "Conflict"),
     PayloadTooLargeError: (413, "payload-too-large", "Payload too large"),
     InputError: (422, "invalid-input", "Invalid input"),
     ModelMissingError: (503, "model-missing", "Model missing"),
@@ -133,8 +134,10 @@ async def _domain_error(request: Request, exc: Exception) -> Response:
     status, slug, title = _domain_entry(exc)
     if status >= 500:
         log.error("%s on %s %s: %s", type(exc).__name__, request.method, request.url.path, exc)
+    # A merged-away story answers 404 and names the story that holds its articles now.
+    extra = {"merged_into": exc.merged_into} if isinstance(exc, MergedStoryError) else None
     return problem_response(
-        status, str(exc) or title, instance=request.url.path, slug=slug, title=title
+        status, str(exc) or title, instance=request.url.path, slug=slug, title=title, extra=extra
     )
 
 
@@ -236,7 +239,9 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 _STATUS_DOCS = {
     400: "The body is not JSON, or not UTF-8.",
-    404: "No such id.",
+    404: "No such id (a story merged into another also names it in `merged_into`).",
+    409: "The request conflicts with the stored state: a story key already taken, an edit "
+    "already reverted, or a later edit that depends on this one.",
     413: "The body is larger than the configured limit.",
     422: "The request is invalid: a field, a text that holds no claim, or a batch too large.",
     503: "A component is not ready.",

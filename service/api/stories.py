@@ -1,14 +1,22 @@
-"""Stories: the sets of articles about one event, with claims, verdicts and evidence."""
+"""Stories: the sets of articles about one event, with claims, verdicts and evidence; edits."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Body, Query, Response, status
 
+from service.api import examples
 from service.api.deps import CoreDep, MinCheckworthiness
 from service.api.problems import problem_responses
-from service.schemas import StoriesPublic, StoryPublic
+from service.schemas import (
+    StoriesPublic,
+    StoryEditsPublic,
+    StoryMergeIn,
+    StoryPublic,
+    StorySplitIn,
+    StoryUpdateIn,
+)
 
 router = APIRouter(prefix="/v1/stories", tags=["stories"])
 
@@ -29,3 +37,46 @@ def get_story(
 ) -> StoryPublic:
     """A story: its articles, every claim with verdict and evidence, and claims grouped by fact."""
     return core.story(story_id, min_checkworthiness=min_checkworthiness)
+
+
+@router.patch("/{story_id}", responses=problem_responses(400, 404, 409, 413, 422))
+def update_story(
+    story_id: str,
+    payload: Annotated[StoryUpdateIn, Body(openapi_examples=examples.UPDATE_STORY)],
+    core: CoreDep,
+) -> StoryPublic:
+    """Set the story's client key or title; a key held by another story answers 409."""
+    return core.update_story(story_id, payload, by=payload.by)
+
+
+@router.post("/{story_id}/merge", responses=problem_responses(400, 404, 413, 422))
+def merge_story(
+    story_id: str,
+    payload: Annotated[StoryMergeIn, Body(openapi_examples=examples.MERGE)],
+    core: CoreDep,
+) -> StoryPublic:
+    """Merge another story into this one; the merged-away id then answers 404 naming this one."""
+    return core.merge_stories(story_id, payload.story, by=payload.by)
+
+
+@router.post(
+    "/{story_id}/split",
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(400, 404, 413, 422),
+)
+def split_story(
+    story_id: str,
+    payload: Annotated[StorySplitIn, Body(openapi_examples=examples.SPLIT)],
+    core: CoreDep,
+    response: Response,
+) -> StoryPublic:
+    """Move some of the story's articles (not all) into a new story, and answer that story."""
+    new = core.split_story(story_id, payload.articles, title=payload.title, by=payload.by)
+    response.headers["Location"] = f"{router.prefix}/{new.id}"
+    return new
+
+
+@router.get("/{story_id}/edits", responses=problem_responses(404))
+def list_story_edits(story_id: str, core: CoreDep) -> StoryEditsPublic:
+    """The edits that involved the story, newest first, each revertible by its id."""
+    return core.story_edits(story_id)

@@ -6,12 +6,13 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from models.events import EventSignature
 from models.labels import Reason, Relation, Verdict
 from service.assembly import Assembly, ClaimNode, EvidenceEdge, assemble, group_verdict
-from service.errors import NotFoundError
+from service.errors import MergedStoryError, NotFoundError
 from service.pipeline import vectors_from
 from service.schemas import (
     ArticlePublic,
@@ -19,18 +20,23 @@ from service.schemas import (
     Attribution,
     ClaimGroup,
     ClaimPublic,
+    EditAction,
     Entity,
     EvidencePublic,
     GroupedClaim,
+    MovedArticle,
     Quantity,
     SourcePublic,
     SourcesPublic,
     StoriesPublic,
+    StoryChange,
+    StoryEditPublic,
+    StoryEditsPublic,
     StoryPublic,
     StorySummary,
 )
-from service.store.tables import Article, ClaimRow, LinkRow, Source, Story
-from service.stories import outlet_keys
+from service.store.tables import Article, ClaimRow, LinkRow, Source, Story, StoryEdit
+from service.stories import JoinRule, Placement, outlet_keys
 
 
 def _utc(moment: datetime) -> datetime:
@@ -150,6 +156,7 @@ def article_summary(article: Article) -> ArticleSummary:
         title=article.title,
         published_at=_utc(article.published_at),
         created_at=_utc(article.created_at),
+        pinned=article.pinned,
     )
 
 
@@ -231,11 +238,34 @@ def claim_groups(story: Assembly, public: dict[str, ClaimPublic]) -> list[ClaimG
     return groups
 
 
+LIVE = Story.merged_into.is_(None)
+"""Stories that were not merged into another: the ones listed and counted."""
+
+
+def live_story(session: Session, story_id: str) -> Story:
+    """A story that was not merged away.
+
+    Raises:
+        MergedStoryError: the story was merged into another (a NotFoundError naming it).
+        NotFoundError: no story has this id.
+    """
+    story = session.get(Story, story_id)
+    if story is None:
+        raise NotFoundError("story", story_id)
+    if story.merged_into is not None:
+        raise MergedStoryError(story_id, story.merged_into)
+    return story
+
+
 def stories_page(session: Session, offset: int, limit: int) -> StoriesPublic:
     """A page of stories, most recently updated first."""
-    total = session.scalar(select(func.count(Story.id))) or 0
+    total = session.scalar(select(func.count(Story.id)).where(LIVE)) or 0
     page = session.scalars(
-        select(Story).order_by(Story.updated_at.desc(), Story.id).offset(offset).limit(limit)
+        select(Story)
+        .where(LIVE)
+        .order_by(Story.updated_at.desc(), Story.id)
+        .offset(offset)
+        .limit(limit)
     ).all()
     counts = story_counts(session, [s.id for s in page])
     return StoriesPublic(
@@ -249,10 +279,12 @@ def stories_page(session: Session, offset: int, limit: int) -> StoriesPublic:
 def story_public(
     session: Session, story_id: str, min_checkworthiness: float | None = None
 ) -> StoryPublic:
-    """A story with its claims, verdicts, evidence and claim groups. Raises NotFoundError."""
-    story = session.get(Story, story_id)
-    if story is None:
-        raise NotFoundError("story", story_id)
+    """A story with its claims, verdicts, evidence and claim groups.
+
+    Raises:
+        NotFoundError: no story has this id, or it was merged into another (MergedStoryError).
+    """
+    story = live_story(session, story_id)
     articles = session.scalars(
         select(Article)
         .where(Article.story_id == story_id)
@@ -318,7 +350,7 @@ def _share(tally: Counter[str], verdict: Verdict, total: int) -> float:
 def totals(session: Session) -> dict[str, int]:
     """Numbers of stories, articles, sources and claims (by verdict) in the store."""
     counts = {
-        "stories": session.scalar(select(func.count(Story.id))) or 0,
+        "stories": session.scalar(select(func.count(Story.id)).where(LIVE)) or 0,
         "articles": session.scalar(select(func.count(Article.id))) or 0,
         "sources": session.scalar(select(func.count(Source.id))) or 0,
     }
@@ -329,3 +361,69 @@ def totals(session: Session) -> dict[str, int]:
     ).all():
         counts[f"claims_{value}"] = n
     return counts
+
+
+def edit_public(edit: StoryEdit) -> StoryEditPublic:
+    """A recorded edit in its public shape."""
+    return StoryEditPublic(
+        id=edit.id,
+        action=EditAction(edit.action),
+        story_id=edit.story_id,
+        from_story_id=edit.from_story_id,
+        articles=[
+            MovedArticle(article_id=move["article"], from_story_id=move["from"])
+            for move in edit.moves
+        ],
+        changes=[
+            StoryChange(field=field, before=before, after=after)
+            for field, (before, after) in sorted(edit.changes.items())
+        ],
+        by=edit.by,
+        at=_utc(edit.at),
+        reverted_at=_utc(edit.reverted_at) if edit.reverted_at else None,
+        reverted_by=edit.reverted_by,
+    )
+
+
+def story_edits(session: Session, story_id: str) -> StoryEditsPublic:
+    """The edits that involved a story (merged-away ones too), newest first.
+
+    Raises:
+        NotFoundError: no story has this id.
+    """
+    if session.get(Story, story_id) is None:
+        raise NotFoundError("story", story_id)
+    edits = session.scalars(
+        select(StoryEdit)
+        .where(or_(StoryEdit.story_id == story_id, StoryEdit.from_story_id == story_id))
+        .order_by(StoryEdit.at.desc(), StoryEdit.id)
+    ).all()
+    return StoryEditsPublic(data=[edit_public(e) for e in edits], count=len(edits))
+
+
+def placements_near(session: Session, published: datetime, rule: JoinRule) -> list[Placement]:
+    """The stored articles that story assignment weighs for an article published then."""
+    rows = session.execute(
+        select(
+            Article.story_id,
+            Article.lead_vector,
+            Article.fingerprint,
+            Article.entities,
+            Article.event,
+            Article.published_at,
+        ).where(
+            Article.published_at >= published - rule.reach,
+            Article.published_at <= published + rule.reach,
+        )
+    ).all()
+    return [
+        Placement(
+            story=r.story_id,
+            vector=vectors_from(r.lead_vector)[0],
+            fingerprint=r.fingerprint or {},
+            entities=frozenset(r.entities or ()),
+            event=EventSignature.from_json(r.event),
+            published=_utc(r.published_at),
+        )
+        for r in rows
+    ]

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     DateTime,
     Float,
     ForeignKey,
@@ -16,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -36,6 +38,9 @@ class Story(Base):
     title: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    # Set when a merge moved every article of this story into another; the row stays so that
+    # the merge can be reverted. No foreign key: SQLite cannot add or drop one on a live table.
+    merged_into: Mapped[str | None] = mapped_column(ID, index=True, default=None)
 
 
 class Source(Base):
@@ -65,6 +70,12 @@ class Article(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     lead_vector: Mapped[bytes] = mapped_column(LargeBinary)
     entities: Mapped[list[str]] = mapped_column(JSON)
+    event: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    """The event signature (`models.events.EventSignature.as_json`)."""
+    fingerprint: Mapped[dict[str, float] | None] = mapped_column(JSON, default=None)
+    """The heaviest words of the text with their weights (`models.lexical.fingerprint`)."""
+    # Placed in its story by hand (an edit): automatic assignment must never move it.
+    pinned: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     source: Mapped[Source] = relationship(lazy="joined")
     sentences: Mapped[list[SentenceRow]] = relationship(
@@ -138,3 +149,29 @@ class LinkRow(Base):
     start: Mapped[int] = mapped_column(Integer)
     end: Mapped[int] = mapped_column(Integer)
     text: Mapped[str] = mapped_column(Text)
+
+
+class StoryEdit(Base):
+    """One edit of stories by hand, with what it takes to revert it exactly."""
+
+    __tablename__ = "story_edits"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    action: Mapped[str] = mapped_column(String(20))
+    story_id: Mapped[str] = mapped_column(ForeignKey("stories.id"), index=True)
+    """The story the articles went into (merge: the survivor; split: the new story), or the
+    story whose key or title changed."""
+    from_story_id: Mapped[str | None] = mapped_column(ForeignKey("stories.id"), index=True)
+    """The story the articles came from; None for a change of key or title."""
+    moves: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    """Each moved article: {"article", "from", "pinned"} (its story and pin before)."""
+    kept: Mapped[list[str]] = mapped_column(JSON)
+    """The articles that stayed in the story the moved ones left."""
+    removed_links: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    """The links between moved and kept articles that the edit deleted, row for row."""
+    changes: Mapped[dict[str, list[str | None]]] = mapped_column(JSON)
+    """For a change of key or title: {"key": [before, after], "title": [before, after]}."""
+    by: Mapped[str | None] = mapped_column(String(300))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    reverted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reverted_by: Mapped[str | None] = mapped_column(String(300))
