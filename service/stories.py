@@ -161,6 +161,12 @@ class JoinRule:
         return max(self.window, self.followup)
 
 
+def same_day(a: EventSignature, b: EventSignature, tolerance: int) -> bool:
+    """Whether two articles date their event to the same day: the window counts from the
+    event's day when both state it, not from when each was published."""
+    return a.day is not None and b.day is not None and abs((a.day - b.day).days) <= tolerance
+
+
 def pair_score(a: Placement, b: Placement, cosine: float) -> float:
     """How alike two articles' accounts are: the cosine of their lead embeddings plus the
     cosine of their word fingerprints, raised a little for every name the two share."""
@@ -175,11 +181,11 @@ def choose_story(members: Sequence[Placement], probe: Placement, rule: JoinRule)
     """The story a new article joins, or None for a story of its own.
 
     Each story scores the best `pair_score` of its articles against the new one, less the
-    score that the time between them asks for (`similarity` within the window, the higher
-    `followup_similarity` beyond it, nothing beyond the follow-up reach). The best story that
-    clears it joins, unless one of its articles dates the event to another day (the event
-    signatures clash): the embedding and the words decide among compatible stories, never
-    across a clash.
+    score that the time between them asks for: `similarity` when they were published within
+    the window or date their event to the same day, the higher `followup_similarity` beyond
+    it, nothing beyond the follow-up reach. The best story that clears it joins, unless one of
+    its articles dates the event to another day (the event signatures clash): the embedding
+    and the words decide among compatible stories, never across a clash.
     """
     near = [m for m in members if abs(m.published - probe.published) <= rule.reach]
     if not near:
@@ -191,7 +197,9 @@ def choose_story(members: Sequence[Placement], probe: Placement, rule: JoinRule)
         if clash(member.event, probe.event, rule.day_tolerance):
             clashing.add(member.story)
             continue
-        within = abs(member.published - probe.published) <= rule.window
+        within = abs(member.published - probe.published) <= rule.window or same_day(
+            member.event, probe.event, rule.day_tolerance
+        )
         needed = rule.similarity if within else rule.followup_similarity
         margin = pair_score(member, probe, float(cosine)) - needed
         margins[member.story] = max(margins.get(member.story, margin), margin)

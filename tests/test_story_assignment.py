@@ -122,3 +122,14 @@ def test_two_similar_fires_without_keys_make_two_stories(client: TestClient) -> 
     assert stories[0] == stories[1]
     assert stories[2] == stories[3]
     assert stories[0] != stories[2]
+
+
+def test_the_window_counts_from_the_event_day_when_both_state_it() -> None:
+    sunday = EventSignature(days=(date(2026, 3, 8),))
+    members = [_placed("shooting", _unit(1, 0.3), WORDS, event=sunday)]
+    # Published five days later, as alike as a same-day account (not as a follow-up must be).
+    late = _placed(
+        "", _unit(1, 0.9), {"qeshm": 0.1, "other": 0.9}, published=T0 + timedelta(days=5)
+    )
+    assert choose_story(members, late, RULE) is None
+    assert choose_story(members, replace(late, event=sunday), RULE) == "shooting"
