@@ -37,4 +37,7 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=90s --retries=3 \
     CMD ["python", "-c", "import sys, urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4).status == 200 else 1)"]
 
+# Listening on 0.0.0.0, the service requires API keys (CROSSCHECK_AUTH=auto). Make one in the
+# running container, on the same /data database; it is printed once:
+#   docker exec CONTAINER crosscheck keys create ops --scope admin
 CMD ["crosscheck", "serve", "--host", "0.0.0.0", "--port", "8000"]

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from starlette.concurrency import run_in_threadpool
 
 from service.api import (
@@ -22,10 +23,12 @@ from service.api import (
     sources,
     stories,
 )
-from service.api.limits import BodySizeLimit
+from service.api.access import OPEN_ROUTES, AccessControl, keys_required
+from service.api.limits import BodySizeLimit, RateLimiter, RequestTimeout
 from service.api.problems import (
     SafeJSONResponse,
     install_problem_handlers,
+    problem_responses,
     relabel_problem_media_type,
 )
 from service.config import Settings
@@ -57,12 +60,17 @@ def load_demo(core: Crosscheck, directory: Path) -> tuple[int, int]:
     return created, result.count - created
 
 
-def create_app(settings: Settings | None = None, core: Crosscheck | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, core: Crosscheck | None = None, host: str = "127.0.0.1"
+) -> FastAPI:
     """Build the app; the lifespan builds the core unless one is passed in (then left open).
 
     Args:
         settings: Service settings; read from CROSSCHECK_* variables (or the core's) when missing.
         core: An already built core, shared across apps (tests load the models once this way).
+        host: The address the server listens on (`crosscheck serve --host`): with the auth
+            setting `auto`, keys are required beyond loopback. An app built without one (the
+            test client, an embedding server) counts as listening on loopback.
     """
     if settings is None:
         settings = core.settings if core is not None else Settings()
@@ -92,9 +100,32 @@ def create_app(settings: Settings | None = None, core: Crosscheck | None = None)
     )
     app.state.settings = settings
     install_problem_handlers(app)
+    # Added innermost first: CORS, metrics, body size, access (keys, rate), time limit, app.
+    app.add_middleware(RequestTimeout, seconds=settings.request_timeout_seconds)
+    app.state.keys_required = keys_required(settings.auth, host)
+    app.add_middleware(
+        AccessControl,
+        mode=settings.auth,
+        required=app.state.keys_required,
+        metrics_open=settings.metrics_open,
+        requests=RateLimiter(
+            settings.rate_limit_requests, "requests", "CROSSCHECK_RATE_LIMIT_REQUESTS"
+        ),
+        characters=RateLimiter(
+            settings.rate_limit_chars, "characters", "CROSSCHECK_RATE_LIMIT_CHARS"
+        ),
+    )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.state.metrics = metrics.RequestMetrics()
     app.add_middleware(metrics.MetricsMiddleware, metrics=app.state.metrics)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PATCH"],
+            allow_headers=["Authorization", "Content-Type"],
+            expose_headers=["Location", "Retry-After"],
+        )
     for module in (articles, stories, edits, claims, sources, compare, judge, health, metrics):
         app.include_router(module.router)
     _document_problems(app)
@@ -106,7 +137,24 @@ def _document_problems(app: FastAPI) -> None:
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = relabel_problem_media_type(build())
+            schema = build()
+            # Every guarded route may answer these; listing them per route would repeat them.
+            guarded = problem_responses(401, 403, 429, 503)
+            for path, item in schema.get("paths", {}).items():
+                if path in OPEN_ROUTES:
+                    continue
+                for operation in item.values():
+                    answers = operation.setdefault("responses", {})
+                    for status, answer in guarded.items():
+                        answers.setdefault(str(status), _problem_answer(answer["description"]))
+            app.openapi_schema = relabel_problem_media_type(schema)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _problem_answer(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }

@@ -13,6 +13,7 @@ import tempfile
 import textwrap
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import IO, Any, ParamSpec, TypeVar
 
@@ -25,7 +26,9 @@ from models.labels import Verdict
 from service.config import Settings
 from service.core import Crosscheck
 from service.files import article_files, read_article
-from service.schemas import ArticleIn, CompareReport, JudgePairIn
+from service.schemas import ApiKeyPublic, ArticleIn, CompareReport, JudgePairIn, Scope
+
+log = logging.getLogger(__name__)
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -78,6 +81,16 @@ def _core(settings: Settings) -> Iterator[Crosscheck]:
         core.close()
 
 
+@contextmanager
+def _store(settings: Settings) -> Iterator[Crosscheck]:
+    """The core without models: for work on the database alone (API keys)."""
+    core = Crosscheck(settings, load_models=False)
+    try:
+        yield core
+    finally:
+        core.close()
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """crosscheck: which claims of news articles other outlets corroborate, contest, or leave
@@ -102,7 +115,91 @@ def serve(host: str, port: int, demo: Path | None, database_url: str | None) -> 
     settings = _settings(demo_dir=demo, database_url=database_url)
     level = settings.log_level.upper()
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level.lower())
+    app = create_app(settings, host=host)
+    if app.state.keys_required:
+        log.info("API keys are required (CROSSCHECK_AUTH=%s, host %s)", settings.auth, host)
+    uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower())
+
+
+DATABASE_OPTION = click.option(
+    "--database-url", help="SQLAlchemy URL (default: CROSSCHECK_DATABASE_URL)."
+)
+
+
+@main.group()
+def keys() -> None:
+    """Manage API keys: create (the key is shown once), list, revoke."""
+
+
+@keys.command("create")
+@click.argument("name")
+@click.option(
+    "--scope",
+    type=click.Choice([s.value for s in Scope]),
+    required=True,
+    help="read: GET routes; ingest: read and POST articles, compare, judge; admin: everything.",
+)
+@click.option(
+    "--outlet",
+    "outlets",
+    multiple=True,
+    metavar="NAME",
+    help="An outlet (name or domain) the key may post articles as; repeat it. Any when absent.",
+)
+@DATABASE_OPTION
+@_input_errors_exit_1
+def keys_create(name: str, scope: str, outlets: tuple[str, ...], database_url: str | None) -> None:
+    """Create an API key and print it; only its hash is stored, so it is shown this once."""
+    if not name.strip():
+        raise click.UsageError("NAME must not be empty")
+    with _store(_settings(database_url=database_url)) as core:
+        key, secret = core.create_key(name.strip(), Scope(scope), outlets)
+    click.echo(
+        f"created key {key.id} ({key.name}, scope {key.scope.value}); it is shown only now:",
+        err=True,
+    )
+    click.echo(secret)
+
+
+@keys.command("list")
+@DATABASE_OPTION
+@_input_errors_exit_1
+def keys_list(database_url: str | None) -> None:
+    """List the keys (never their secrets): id, name, scope, outlets, created, last used,
+    revoked."""
+    with _store(_settings(database_url=database_url)) as core:
+        listed = core.list_keys()
+    click.echo("\t".join(("id", "name", "scope", "outlets", "created", "last_used", "revoked")))
+    for key in listed:
+        click.echo(_key_row(key))
+
+
+@keys.command("revoke")
+@click.argument("key_id", metavar="ID")
+@DATABASE_OPTION
+@_input_errors_exit_1
+def keys_revoke(key_id: str, database_url: str | None) -> None:
+    """Revoke a key by its id: requests with it answer 401 from now on."""
+    with _store(_settings(database_url=database_url)) as core:
+        key = core.revoke_key(key_id)
+    click.echo(f"revoked key {key.id} ({key.name})")
+
+
+def _key_row(key: ApiKeyPublic) -> str:
+    def when(moment: datetime | None) -> str:
+        return moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment else "-"
+
+    outlets = ",".join(key.outlets) or "any"
+    cells = (
+        key.id,
+        key.name,
+        key.scope.value,
+        outlets,
+        when(key.created_at),
+        when(key.last_used_at),
+        when(key.revoked_at),
+    )
+    return "\t".join(cells)
 
 
 @main.command()

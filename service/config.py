@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class AuthMode(StrEnum):
+    """When requests must carry an API key."""
+
+    REQUIRED = "required"
+    """Always (except health probes and the API docs)."""
+    OFF = "off"
+    """Never; keys are not even read."""
+    AUTO = "auto"
+    """Required when the server listens beyond loopback (`--host 0.0.0.0`); optional on
+    127.0.0.1, where a key that is sent is still checked."""
 
 
 class Settings(BaseSettings):
@@ -89,6 +102,51 @@ class Settings(BaseSettings):
         None, description="Directory of example articles loaded as a demo story at start-up."
     )
     log_level: str = Field("INFO", description="Logging level of the service.")
+    auth: AuthMode = Field(
+        AuthMode.AUTO,
+        description="When requests need an API key (Authorization: Bearer KEY): required, "
+        "off, or auto (required when listening beyond loopback, optional on 127.0.0.1).",
+    )
+    metrics_open: bool = Field(
+        False,
+        description="Serve GET /metrics without a key (for a scraper on a private network); "
+        "otherwise it needs an admin key whenever keys are required.",
+    )
+    rate_limit_requests: int = Field(
+        120,
+        gt=0,
+        description="Requests per minute allowed to one API key (or one client address when "
+        "no key is used); 429 with Retry-After above. Counted in memory, per process.",
+    )
+    rate_limit_chars: int = Field(
+        2_000_000,
+        gt=0,
+        description="Characters of request bodies per minute allowed to one API key (or one "
+        "client address); 429 with Retry-After above. Counted in memory, per process.",
+    )
+    max_sentences: int = Field(
+        5_000,
+        gt=0,
+        description="Most sentences the articles of one request may hold, counted before "
+        "analysis (422 above).",
+    )
+    max_sentence_chars: int = Field(
+        3_000,
+        gt=0,
+        description="Longest sentence accepted, in characters, counted before analysis: a "
+        "run of text without a sentence end or line break (422 above).",
+    )
+    request_timeout_seconds: float = Field(
+        300.0,
+        gt=0,
+        description="Longest time one request may take; past it the answer is 503 and "
+        "nothing is stored.",
+    )
+    cors_origins: list[str] = Field(
+        default_factory=list,
+        description="Origins allowed to call the API from a browser (CORS), as JSON "
+        "('[\"https://desk.example.org\"]'); none by default.",
+    )
 
     @field_validator("judge_thresholds")
     @classmethod

@@ -16,14 +16,17 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from models.errors import InputError
-from service import editing
+from models.errors import InputError, ModelMissingError
+from service import editing, keys
 from service.config import Settings
-from service.errors import ConflictError, check_batch
+from service.deadline import check_deadline
+from service.errors import ConflictError, WorkLimitError, check_batch
 from service.ingest import store_article
-from service.pipeline import Analysed, Models, analyse
+from service.keys import Principal
+from service.pipeline import Analysed, Models, analyse, work_of
 from service.report import compare_report
 from service.schemas import (
+    ApiKeyPublic,
     ArticleIn,
     ArticlePublic,
     ClaimPublic,
@@ -31,6 +34,7 @@ from service.schemas import (
     JudgementPublic,
     JudgementsPublic,
     JudgePairIn,
+    Scope,
     SourcesPublic,
     StoriesPublic,
     StoryEditPublic,
@@ -49,14 +53,34 @@ T = TypeVar("T")
 class Crosscheck:
     """Models, database and pipeline behind one facade (built once per process)."""
 
-    def __init__(self, settings: Settings, models: Models | None = None) -> None:
+    def __init__(
+        self, settings: Settings, models: Models | None = None, *, load_models: bool = True
+    ) -> None:
+        """Open the database (migrated to the latest schema) and load the models.
+
+        Args:
+            settings: Service settings.
+            models: Models already loaded (tests share one set).
+            load_models: False for work that needs none (API keys): no model is loaded.
+        """
         self.settings = settings
-        self.models = models if models is not None else Models.load(settings)
+        self._models = models if models is not None or not load_models else Models.load(settings)
         self.db = Database(settings.database_url)
         migrate(self.db.engine)
         # One writer at a time in this process: a story is never matched by two threads at
         # once. Across processes on PostgreSQL, an advisory lock per story does the same.
         self._write_lock = threading.Lock()
+
+    @property
+    def models(self) -> Models:
+        """The loaded models.
+
+        Raises:
+            ModelMissingError: the core was built without models.
+        """
+        if self._models is None:
+            raise ModelMissingError("this core was built without models (load_models=False)")
+        return self._models
 
     def close(self) -> None:
         """Release the database connections."""
@@ -73,10 +97,36 @@ class Crosscheck:
             status["database"] = f"unavailable: {type(exc).__name__}"
         return status
 
+    def _check_work(self, articles: Sequence[ArticleIn]) -> None:
+        """Refuse a request whose text would cost more than the work limits allow, before
+        any model runs.
+
+        Raises:
+            WorkLimitError: naming the limit and its setting.
+        """
+        limit, longest_limit = self.settings.max_sentences, self.settings.max_sentence_chars
+        total = 0
+        for position, article in enumerate(articles):
+            count, longest = work_of(article)
+            prefix = f"article {position}: " if len(articles) > 1 else ""
+            if longest > longest_limit:
+                raise WorkLimitError(
+                    f"{prefix}a sentence of {longest} characters is over the limit of "
+                    f"{longest_limit} (setting CROSSCHECK_MAX_SENTENCE_CHARS)"
+                )
+            total += count
+        if total > limit:
+            raise WorkLimitError(
+                f"{total} sentences in one request are over the limit of {limit} "
+                "(setting CROSSCHECK_MAX_SENTENCES); send fewer or shorter articles"
+            )
+
     def _analyse_all(self, articles: Sequence[ArticleIn]) -> list[Analysed]:
         check_batch(articles, self.settings.max_batch, "articles")
+        self._check_work(articles)
         analysed = []
         for position, article in enumerate(articles):
+            check_deadline()
             try:
                 analysed.append(analyse(self.models, article, self.settings.max_text_chars))
             except InputError as exc:
@@ -84,23 +134,36 @@ class Crosscheck:
                 raise InputError(prefix + str(exc)) from exc
         return analysed
 
-    def submit(self, articles: Sequence[ArticleIn]) -> SubmitResponse:
+    def submit(self, articles: Sequence[ArticleIn], key: Principal | None = None) -> SubmitResponse:
         """Ingest articles in order; an article already stored is returned, not duplicated.
 
         The whole batch is analysed before anything is stored, and stored in one transaction:
         a bad article leaves nothing behind, and the answer comes only after the commit.
 
+        Args:
+            articles: The articles.
+            key: The API key submitting them, recorded on each new article; a key bound to
+                outlets may submit only articles of those outlets.
+
         Raises:
-            InputError: an article is empty, furniture only, or longer than max_text_chars.
+            ForbiddenError: the key may not post as an article's outlet.
+            InputError: an article is empty, furniture only, or longer than max_text_chars;
+                WorkLimitError for a request over the work limits.
+            RequestTimeoutError: the request's deadline passed; nothing was stored.
         """
+        if key is not None:
+            for article in articles:
+                key.check_outlet(article)
         analysed = self._analyse_all(articles)
+        key_id = key.id if key is not None else None
         for attempt in (1, 2):
             try:
                 with self._write_lock, self.db.session() as session:
                     outcomes = [
-                        store_article(session, item, self.models.judge, self.settings)
+                        store_article(session, item, self.models.judge, self.settings, key_id)
                         for item in analysed
                     ]
+                    check_deadline()  # past it, the transaction rolls back: nothing stored
                 break
             except IntegrityError:
                 # Another process stored the same article (URL or text) between our lookup and
@@ -254,11 +317,40 @@ class Crosscheck:
         Raises:
             InputError: as for submit.
         """
-        return compare_report(self._analyse_all(articles), self.models.judge, self.settings)
+        analysed = self._analyse_all(articles)
+        check_deadline()
+        return compare_report(analysed, self.models.judge, self.settings)
 
     def judge(self, pairs: Sequence[JudgePairIn]) -> JudgementsPublic:
         """Judge claim / evidence pairs."""
         check_batch(pairs, self.settings.max_batch, "pairs")
+        check_deadline()
         judgements = self.models.judge.judge([(p.claim, p.evidence) for p in pairs])
         data = [JudgementPublic.model_validate(j, from_attributes=True) for j in judgements]
         return JudgementsPublic(data=data, count=len(data))
+
+    def create_key(
+        self, name: str, scope: Scope, outlets: Sequence[str] = ()
+    ) -> tuple[ApiKeyPublic, str]:
+        """Make an API key; returns it as listed and its secret, which is never shown again."""
+        with self.db.session() as session:
+            return keys.create(session, name, scope, outlets)
+
+    def list_keys(self) -> list[ApiKeyPublic]:
+        """Every API key, revoked ones too, without secrets."""
+        with self.db.session() as session:
+            return keys.listing(session)
+
+    def revoke_key(self, key_id: str) -> ApiKeyPublic:
+        """Revoke an API key. Raises NotFoundError, or ConflictError when revoked already."""
+        with self.db.session() as session:
+            return keys.revoke(session, key_id)
+
+    def authenticate(self, secret: str) -> Principal:
+        """The API key a secret belongs to, its use recorded.
+
+        Raises:
+            AuthenticationError: the secret is unknown, or its key was revoked.
+        """
+        with self.db.session() as session:
+            return keys.authenticate(session, secret)

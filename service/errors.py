@@ -7,14 +7,19 @@ from collections.abc import Sized
 from models.errors import CrosscheckError, InputError
 
 __all__ = [
+    "AuthenticationError",
     "BatchTooLargeError",
     "ConflictError",
     "CrosscheckError",
     "EditError",
+    "ForbiddenError",
     "InputError",
     "MergedStoryError",
     "NotFoundError",
     "PayloadTooLargeError",
+    "RateLimitedError",
+    "RequestTimeoutError",
+    "WorkLimitError",
     "check_batch",
 ]
 
@@ -54,6 +59,33 @@ class PayloadTooLargeError(CrosscheckError):
 
 class BatchTooLargeError(InputError):
     """A request holds more articles or pairs than settings.max_batch allows (422)."""
+
+
+class WorkLimitError(InputError):
+    """A request would cost more work than a setting allows (422): too many sentences, or a
+    sentence too long; the message names the limit and its setting."""
+
+
+class AuthenticationError(CrosscheckError):
+    """No API key, or one that is unknown or revoked, where a key is required (401)."""
+
+
+class ForbiddenError(CrosscheckError):
+    """The API key is valid but may not do this (403): a scope too narrow, or an outlet the
+    key is not bound to."""
+
+
+class RateLimitedError(CrosscheckError):
+    """The key (or client address) spent its allowance for the minute (429); `retry_after`
+    is the number of seconds until the request would be accepted."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class RequestTimeoutError(CrosscheckError):
+    """The request ran past settings.request_timeout_seconds (503); nothing was stored."""
 
 
 def check_batch(items: Sized, limit: int, noun: str) -> None:

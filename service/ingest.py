@@ -77,11 +77,16 @@ def _source_for(session: Session, item: Analysed) -> Source:
 
 
 def store_article(
-    session: Session, item: Analysed, judge: Judge, settings: Settings
+    session: Session,
+    item: Analysed,
+    judge: Judge,
+    settings: Settings,
+    api_key_id: str | None = None,
 ) -> tuple[str, bool]:
     """Place an analysed article in its story, match it both ways and update the verdicts.
 
-    Runs inside the caller's transaction; nothing is committed here.
+    Runs inside the caller's transaction; nothing is committed here. `api_key_id` names the
+    key that submitted it (None without one).
 
     Returns:
         The article's id, and whether it was created (False: it was already stored).
@@ -122,6 +127,7 @@ def store_article(
         entities=sorted(item.placement.entities),
         event=item.placement.event.as_json(),
         fingerprint=item.placement.fingerprint,
+        api_key_id=api_key_id,
     )
     session.add(article)
     for i, sentence in enumerate(item.document.sentences):

@@ -8,6 +8,7 @@ article in its story, matches it against the other origins and records the verdi
 from __future__ import annotations
 
 import os
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,7 +25,7 @@ from models.lexical import Idf, fingerprint
 from models.mentions import name_key
 from models.nlp import load_spacy
 from models.published import published_time
-from models.text import Document, Format, clean, detect_format
+from models.text import Document, Format, clean, detect_format, html_to_text
 from service.config import Settings
 from service.matching import ClaimView, SentenceView, Side
 from service.stories import (
@@ -123,6 +124,26 @@ class Analysed:
             claim_vectors=self.claim_vectors,
             published=self.published_at,
         )
+
+
+# A sentence end for counting work: . ! ? or … with any closing quotes or brackets, then a space.
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+|\n")
+
+
+def work_of(article: ArticleIn) -> tuple[int, int]:
+    """What analysing an article would cost, measured cheaply before any model runs.
+
+    The text (HTML converted first) is cut at line breaks and sentence ends. The parser cuts
+    sentences its own way, but never across a line break: a long run without either is a
+    long parse, and many runs are many sentences to embed and judge.
+
+    Returns:
+        The number of runs holding a letter, and the length of the longest.
+    """
+    fmt: Format = article.format or detect_format(article.text)
+    text = html_to_text(article.text) if fmt == "html" else article.text
+    runs = [run for run in _SENTENCE_BREAK.split(text) if any(ch.isalpha() for ch in run)]
+    return len(runs), max((len(run.strip()) for run in runs), default=0)
 
 
 def analyse(models: Models, article: ArticleIn, max_chars: int) -> Analysed:

@@ -438,3 +438,31 @@ class Health(BaseModel):
 
     status: Literal["ok", "loading", "unavailable"]
     detail: dict[str, str] = {}
+
+
+class Scope(StrEnum):
+    """What an API key may do; each scope includes the ones before it."""
+
+    READ = "read"
+    """Every GET route."""
+    INGEST = "ingest"
+    """Read, and POST articles, compare and judge."""
+    ADMIN = "admin"
+    """Everything: story edits, reverts and /metrics as well."""
+
+    def allows(self, needed: Scope) -> bool:
+        """Whether a key of this scope may do what `needed` guards."""
+        order = list(Scope)
+        return order.index(self) >= order.index(needed)
+
+
+class ApiKeyPublic(BaseModel):
+    """An API key as it is listed: never its secret, which is shown once at creation."""
+
+    id: str
+    name: str = Field(description="Who or what the key was made for.")
+    scope: Scope
+    outlets: list[str] = Field(description="Outlets it may post articles as; empty: any.")
+    created_at: datetime
+    last_used_at: datetime | None = Field(description="Last request made with it (to a minute).")
+    revoked_at: datetime | None

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Body, Response, status
 from pydantic import Discriminator, Tag
 
 from service.api import examples
-from service.api.deps import CoreDep, MinCheckworthiness
+from service.api.deps import ApiKeyDep, CoreDep, MinCheckworthiness
 from service.api.problems import problem_responses
 from service.schemas import (
     ArticleBatchIn,
@@ -37,17 +37,18 @@ SubmitBody = Annotated[
     status_code=status.HTTP_201_CREATED,
     responses={
         200: {"model": SubmitResponse, "description": "Every article was already stored."},
-        **problem_responses(400, 413, 422),
+        **problem_responses(400, 403, 413, 422),
     },
 )
 def submit_articles(
     payload: Annotated[SubmitBody, Body(openapi_examples=examples.SUBMIT)],
     core: CoreDep,
+    api_key: ApiKeyDep,
     response: Response,
 ) -> SubmitResponse:
     """Submit one article or a batch `{"articles": [...]}`; 201 if any was new, 200 if none."""
     articles = payload.articles if isinstance(payload, ArticleBatchIn) else [payload]
-    result = core.submit(articles)
+    result = core.submit(articles, key=api_key)
     if not any(item.created for item in result.data):
         response.status_code = status.HTTP_200_OK
     return result

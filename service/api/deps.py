@@ -8,6 +8,7 @@ from fastapi import Depends, Query, Request
 
 from service.config import Settings
 from service.core import Crosscheck
+from service.keys import Principal
 
 
 def get_core(request: Request) -> Crosscheck:
@@ -20,8 +21,15 @@ def get_settings(request: Request) -> Settings:
     return cast(Settings, request.app.state.settings)
 
 
+def get_api_key(request: Request) -> Principal | None:
+    """The API key the request was made with (checked by `access.AccessControl`); None
+    without one."""
+    return cast(Principal | None, getattr(request.state, "api_key", None))
+
+
 CoreDep = Annotated[Crosscheck, Depends(get_core)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+ApiKeyDep = Annotated[Principal | None, Depends(get_api_key)]
 
 
 MinCheckworthiness = Annotated[

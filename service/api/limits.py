@@ -1,10 +1,21 @@
-"""Request limits: the body-size guard (pure ASGI); the batch-size check is the core's."""
+"""Request limits: body size, rate per key or client, and time (pure ASGI).
+
+The batch-size and work checks (sentences, longest sentence) are the core's.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.api.problems import problem_response
+from service.api.problems import domain_problem, problem_response
+from service.deadline import deadline
+from service.errors import RateLimitedError, RequestTimeoutError
 
 
 class BodySizeLimit:
@@ -88,3 +99,119 @@ def _content_length(scope: Scope) -> int | None:
                 return -1
             return length if length >= 0 else -1
     return None
+
+
+@dataclass
+class _Bucket:
+    tokens: float
+    at: float
+
+
+class RateLimiter:
+    """Token buckets per caller: `per_minute` units a minute, refilled continuously.
+
+    Held in memory by one process: each worker of a multi-process deployment counts alone,
+    and a restart forgets the counts.
+    """
+
+    # Past this many callers, buckets that have refilled (idle callers) are dropped.
+    PRUNE_ABOVE = 10_000
+
+    def __init__(
+        self, per_minute: int, what: str, setting: str, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.per_minute = per_minute
+        self.what = what
+        self.setting = setting
+        self.clock = clock
+        self._buckets: dict[str, _Bucket] = {}
+
+    def take(self, caller: str, amount: int = 1) -> None:
+        """Spend `amount` units of the caller's allowance.
+
+        Raises:
+            RateLimitedError: too few are left; `retry_after` says when enough will be.
+        """
+        now = self.clock()
+        rate = self.per_minute / 60.0
+        bucket = self._buckets.get(caller)
+        tokens = float(self.per_minute)
+        if bucket is not None:
+            tokens = min(tokens, bucket.tokens + (now - bucket.at) * rate)
+        if amount > self.per_minute:
+            raise RateLimitedError(
+                f"{amount} {self.what} in one request are more than the {self.per_minute} "
+                f"allowed per minute (setting {self.setting})",
+                retry_after=60,
+            )
+        if tokens < amount:
+            wait = math.ceil((amount - tokens) / rate)
+            raise RateLimitedError(
+                f"over the limit of {self.per_minute} {self.what} per minute "
+                f"(setting {self.setting}); retry in {wait} s",
+                retry_after=max(1, wait),
+            )
+        self._buckets[caller] = _Bucket(tokens - amount, now)
+        if len(self._buckets) > self.PRUNE_ABOVE:
+            self._prune(now, rate)
+
+    def _prune(self, now: float, rate: float) -> None:
+        full = [
+            caller
+            for caller, b in self._buckets.items()
+            if b.tokens + (now - b.at) * rate >= self.per_minute
+        ]
+        for caller in full:
+            del self._buckets[caller]
+
+
+class RequestTimeout:
+    """Answer 503 problem+json when a request runs past `seconds`, rather than holding the
+    connection until the work ends.
+
+    The work itself runs on in its thread (Python cannot stop one), but it sees the deadline
+    (`service.deadline`) and stops at the core's next check, before storing anything; its
+    late answer is dropped.
+    """
+
+    def __init__(self, app: ASGIApp, seconds: float) -> None:
+        self.app = app
+        self.seconds = seconds
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve one HTTP request within the time limit; pass anything else through."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = answered = False
+
+        async def guarded_send(message: Message) -> None:
+            nonlocal started
+            if answered:
+                return
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        # The task copies the context as it is now: the deadline travels with the request,
+        # into the worker thread of a sync route as well.
+        with deadline(self.seconds):
+            work = asyncio.ensure_future(self.app(scope, receive, guarded_send))
+        done, _ = await asyncio.wait({work}, timeout=self.seconds)
+        if work in done or started:
+            await work  # finished, or already answering: let it end (and raise if it failed)
+            return
+        answered = True
+        work.add_done_callback(_discard_outcome)
+        error = RequestTimeoutError(
+            f"the request took longer than {self.seconds:g} s "
+            "(setting CROSSCHECK_REQUEST_TIMEOUT_SECONDS); nothing was stored"
+        )
+        await domain_problem(error, scope.get("path", ""))(scope, receive, send)
+
+
+def _discard_outcome(task: asyncio.Future[None]) -> None:
+    # The late outcome of timed-out work: its answer was dropped, and an error it raised
+    # (its own timeout, most often) was logged by the app's handlers already.
+    if not task.cancelled():
+        task.exception()

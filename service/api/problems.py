@@ -20,7 +20,17 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
 
 from models.errors import CrosscheckError, InputError, ModelMissingError
-from service.errors import ConflictError, MergedStoryError, NotFoundError, PayloadTooLargeError
+from service.errors import (
+    AuthenticationError,
+    ConflictError,
+    ForbiddenError,
+    MergedStoryError,
+    NotFoundError,
+    PayloadTooLargeError,
+    RateLimitedError,
+    RequestTimeoutError,
+    WorkLimitError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -113,10 +123,15 @@ def problem_response(
 
 # Domain error type -> (status, slug, title). Subclasses inherit their base's entry.
 _DOMAIN: dict[type[CrosscheckError], tuple[int, str, str]] = {
+    AuthenticationError: (401, "unauthorized", "Unauthorized"),
+    ForbiddenError: (403, "forbidden", "Forbidden"),
     NotFoundError: (404, "not-found", "Not found"),
     ConflictError: (409, "conflict", "Conflict"),
     PayloadTooLargeError: (413, "payload-too-large", "Payload too large"),
+    WorkLimitError: (422, "work-limit", "Too much work"),
     InputError: (422, "invalid-input", "Invalid input"),
+    RateLimitedError: (429, "rate-limited", "Too many requests"),
+    RequestTimeoutError: (503, "timeout", "Request timed out"),
     ModelMissingError: (503, "model-missing", "Model missing"),
     CrosscheckError: (500, "internal", "Internal error"),
 }
@@ -129,16 +144,33 @@ def _domain_entry(exc: CrosscheckError) -> tuple[int, str, str]:
     return _DOMAIN[CrosscheckError]
 
 
-async def _domain_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, CrosscheckError)
+def domain_problem(exc: CrosscheckError, instance: str) -> ProblemResponse:
+    """The answer to a domain error, with the headers its status calls for."""
     status, slug, title = _domain_entry(exc)
-    if status >= 500:
-        log.error("%s on %s %s: %s", type(exc).__name__, request.method, request.url.path, exc)
     # A merged-away story answers 404 and names the story that holds its articles now.
     extra = {"merged_into": exc.merged_into} if isinstance(exc, MergedStoryError) else None
+    headers: dict[str, str] = {}
+    if isinstance(exc, AuthenticationError):
+        headers["WWW-Authenticate"] = 'Bearer realm="crosscheck"'
+    elif isinstance(exc, RateLimitedError):
+        headers["Retry-After"] = str(exc.retry_after)
     return problem_response(
-        status, str(exc) or title, instance=request.url.path, slug=slug, title=title, extra=extra
+        status,
+        str(exc) or title,
+        instance=instance,
+        slug=slug,
+        title=title,
+        extra=extra,
+        headers=headers or None,
     )
+
+
+async def _domain_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, CrosscheckError)
+    status, _slug, _title = _domain_entry(exc)
+    if status >= 500:
+        log.error("%s on %s %s: %s", type(exc).__name__, request.method, request.url.path, exc)
+    return domain_problem(exc, request.url.path)
 
 
 def _loc(loc: Sequence[Any]) -> list[str | int]:
@@ -239,12 +271,16 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 _STATUS_DOCS = {
     400: "The body is not JSON, or not UTF-8.",
+    401: "An API key is required and none, an unknown or a revoked one was sent.",
+    403: "The API key's scope does not cover this route, or it may not post as this outlet.",
     404: "No such id (a story merged into another also names it in `merged_into`).",
     409: "The request conflicts with the stored state: a story key already taken, an edit "
     "already reverted, or a later edit that depends on this one.",
     413: "The body is larger than the configured limit.",
-    422: "The request is invalid: a field, a text that holds no claim, or a batch too large.",
-    503: "A component is not ready.",
+    422: "The request is invalid: a field, a text that holds no claim, a batch too large, or "
+    "more work than the limits allow (sentences, longest sentence).",
+    429: "The key or client spent its requests or characters for the minute; see Retry-After.",
+    503: "A component is not ready, or the request ran past its time limit.",
 }
 
 

@@ -76,6 +76,9 @@ class Article(Base):
     """The heaviest words of the text with their weights (`models.lexical.fingerprint`)."""
     # Placed in its story by hand (an edit): automatic assignment must never move it.
     pinned: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The API key that submitted it; None without one. No foreign key, as for merged_into:
+    # SQLite cannot add one to a live table. Keys are revoked, never deleted.
+    api_key_id: Mapped[str | None] = mapped_column(ID, index=True, default=None)
 
     source: Mapped[Source] = relationship(lazy="joined")
     sentences: Mapped[list[SentenceRow]] = relationship(
@@ -175,3 +178,19 @@ class StoryEdit(Base):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     reverted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     reverted_by: Mapped[str | None] = mapped_column(String(300))
+
+
+class ApiKey(Base):
+    """An API key: only the SHA-256 of its secret is kept, never the secret itself."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    scope: Mapped[str] = mapped_column(String(20))
+    outlets: Mapped[list[str]] = mapped_column(JSON)
+    """The outlets the key may post articles as; empty: any outlet."""
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

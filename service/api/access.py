@@ -1,0 +1,201 @@
+"""Who may call what: API keys and their scopes, and the rate limits, before any route runs.
+
+One table (`needed_scope`) says what each route needs; one pure ASGI middleware reads the
+`Authorization: Bearer KEY` header, asks the core whose key it is, checks the scope, spends
+the caller's allowance and hands the key to the routes (`request.state.api_key`).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.routing import Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from service.api.limits import RateLimiter
+from service.api.problems import domain_problem
+from service.config import AuthMode
+from service.errors import AuthenticationError, CrosscheckError, ForbiddenError
+from service.keys import Principal
+from service.schemas import Scope as KeyScope
+
+# Probes and the API's own documentation answer everyone, without counting.
+OPEN_ROUTES = frozenset(
+    {"/healthz", "/readyz", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"}
+)
+# What an ingest key may post; every other write (story edits, reverts) needs admin.
+INGEST_ROUTES = frozenset(
+    {("POST", "/v1/articles"), ("POST", "/v1/compare"), ("POST", "/v1/judge")}
+)
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+
+
+def needed_scope(method: str, route: str, metrics_open: bool) -> KeyScope | None:
+    """The scope a request needs, by method and route template; None: open to everyone."""
+    if route in OPEN_ROUTES or (route == "/metrics" and metrics_open):
+        return None
+    if route == "/metrics":
+        return KeyScope.ADMIN
+    if method in ("GET", "HEAD"):
+        return KeyScope.READ
+    if (method, route) in INGEST_ROUTES:
+        return KeyScope.INGEST
+    return KeyScope.ADMIN
+
+
+def is_loopback(host: str) -> bool:
+    """Whether a listening address reaches this machine only."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve beyond this machine
+
+
+def keys_required(mode: AuthMode, host: str) -> bool:
+    """Whether every request must carry a key, for a server listening on `host`."""
+    if mode is AuthMode.AUTO:
+        return not is_loopback(host)
+    return mode is AuthMode.REQUIRED
+
+
+def _route_template(scope: Scope) -> str:
+    """The template of the route a request goes to ("/v1/stories/{story_id}"); the path itself
+    when none matches (a 404 then)."""
+    app: Any = scope.get("app")
+    found = _match(getattr(getattr(app, "router", None), "routes", []), scope)
+    return found if found is not None else str(scope.get("path", ""))
+
+
+def _match(routes: Any, scope: Scope) -> str | None:
+    partial: str | None = None
+    for route in routes:
+        # FastAPI wraps an included router; its routes carry their full paths.
+        inner = getattr(route, "original_router", None)
+        if inner is not None:
+            found = _match(inner.routes, scope)
+            if found is not None:
+                return found
+            continue
+        match, _child = route.matches(scope)
+        template = getattr(route, "path", None)
+        if not isinstance(template, str) or match is Match.NONE:
+            continue
+        if match is Match.FULL:
+            return template
+        partial = partial or template  # the path matches, the method does not (405)
+    return partial
+
+
+def _bearer(scope: Scope) -> str | None:
+    """The key of the Authorization header; None when there is none.
+
+    Raises:
+        AuthenticationError: the header is there but is not `Bearer KEY`.
+    """
+    for name, value in scope.get("headers", []):
+        if name == b"authorization":
+            header: str = bytes(value).decode("latin-1").strip()
+            kind, _, secret = header.partition(" ")
+            if kind.lower() != "bearer" or not secret.strip():
+                raise AuthenticationError("the Authorization header must be 'Bearer KEY'")
+            return secret.strip()
+    return None
+
+
+class AccessControl:
+    """Authenticate, authorise and rate-limit each HTTP request (401, 403, 429 problem+json).
+
+    Args:
+        app: The application inside.
+        mode: The auth setting.
+        required: Whether a key is required (`keys_required` of the mode and the host).
+        metrics_open: Whether /metrics answers without a key.
+        requests: Allowance of requests per caller.
+        characters: Allowance of body characters per caller.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        mode: AuthMode,
+        required: bool,
+        metrics_open: bool,
+        requests: RateLimiter,
+        characters: RateLimiter,
+    ) -> None:
+        self.app = app
+        self.mode = mode
+        self.required = required
+        self.metrics_open = metrics_open
+        self.requests = requests
+        self.characters = characters
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Let a request through, or answer it with a problem; pass anything else through."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        needed = needed_scope(scope["method"], _route_template(scope), self.metrics_open)
+        if needed is None:
+            await self.app(scope, receive, send)
+            return
+        try:
+            key = await self._key(scope, needed)
+            client = scope.get("client")
+            caller = f"key:{key.id}" if key else f"client:{client[0] if client else 'unknown'}"
+            self.requests.take(caller)
+            if scope["method"] in _BODY_METHODS:
+                receive = await self._charge_body(caller, receive)
+        except CrosscheckError as exc:
+            await domain_problem(exc, scope.get("path", ""))(scope, receive, send)
+            return
+        scope.setdefault("state", {})["api_key"] = key
+        await self.app(scope, receive, send)
+
+    async def _key(self, scope: Scope, needed: KeyScope) -> Principal | None:
+        """The request's key, checked; None where keys are optional and none was sent."""
+        if self.mode is AuthMode.OFF:
+            return None
+        secret = _bearer(scope)
+        if secret is None:
+            if self.required:
+                raise AuthenticationError(
+                    "an API key is required: send 'Authorization: Bearer KEY' "
+                    "(create one with `crosscheck keys create`)"
+                )
+            return None
+        core = scope["app"].state.core
+        key: Principal = await run_in_threadpool(core.authenticate, secret)
+        if not key.scope.allows(needed):
+            raise ForbiddenError(
+                f"the key {key.name!r} has the scope {key.scope.value!r}; "
+                f"{scope['method']} {scope.get('path', '')} needs {needed.value!r}"
+            )
+        return key
+
+    async def _charge_body(self, caller: str, receive: Receive) -> Receive:
+        """Read the body (the size guard outside has bounded it), spend its characters from
+        the caller's allowance, and replay it to the app."""
+        messages: list[Message] = []
+        body = b""
+        while True:
+            message = await receive()
+            messages.append(message)
+            if message["type"] != "http.request":
+                break
+            body += message.get("body", b"")
+            if not message.get("more_body", False):
+                break
+        self.characters.take(caller, len(body.decode("utf-8", errors="replace")))
+
+        async def replay() -> Message:
+            if messages:
+                return messages.pop(0)
+            return await receive()
+
+        return replay
