@@ -1,14 +1,24 @@
-"""Request limits: the body-size guard (pure ASGI); the batch-size check is the core's."""
+"""Request limits: the body guard (size and encoding, pure ASGI); the batch-size check is the
+core's."""
 
 from __future__ import annotations
+
+import email.message
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.api.problems import problem_response
 
+DRAIN_FACTOR = 8
+"""A body over the limit is read (and dropped) up to this many times the limit before the 413:
+a client that sends its whole body before reading (urllib, chunked uploads) then gets the
+answer, not a reset. Beyond that the connection is closed on it."""
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
 
 class BodySizeLimit:
-    """Refuse request bodies over `max_bytes` with 413 problem+json, before the app sees them.
+    """Refuse request bodies over `max_bytes` (413) or not UTF-8 (400, 415), before the app
+    sees them, as problem+json.
 
     Content-Length is checked first; the streamed bytes are counted as well, so a chunked
     request without a length cannot slip past. The body is buffered (it is below the limit,
@@ -31,6 +41,13 @@ class BodySizeLimit:
         if declared is not None and declared > self.max_bytes:
             await self._refuse_size(scope, receive, send)
             return
+        charset = _charset(scope)
+        if charset not in (None, "utf-8", "utf8"):
+            await _drain(receive, DRAIN_FACTOR * self.max_bytes)
+            await self._refuse(
+                scope, receive, send, 415, f"The body must be UTF-8 encoded JSON, not {charset}."
+            )
+            return
 
         messages: list[Message] = []
         size = 0
@@ -46,6 +63,21 @@ class BodySizeLimit:
             if not message.get("more_body", False):
                 break
 
+        body = b"".join(m.get("body", b"") for m in messages)
+        # JSON never holds a raw NUL byte, which every UTF-16 or UTF-32 text of ASCII does;
+        # json.loads would silently accept those encodings, which the API does not.
+        if body.startswith(_UTF16_BOMS) or b"\x00" in body:
+            await self._refuse(
+                scope,
+                receive,
+                send,
+                400,
+                "The request body could not be read: it must be UTF-8 encoded JSON "
+                "(it looks like UTF-16 or UTF-32).",
+                close=False,
+            )
+            return
+
         async def replay() -> Message:
             if messages:
                 return messages.pop(0)
@@ -54,6 +86,7 @@ class BodySizeLimit:
         await self.app(scope, replay, send)
 
     async def _refuse_size(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await _drain(receive, DRAIN_FACTOR * self.max_bytes)
         await self._refuse(
             scope,
             receive,
@@ -64,16 +97,27 @@ class BodySizeLimit:
         )
 
     async def _refuse(
-        self, scope: Scope, receive: Receive, send: Send, status: int, detail: str
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        status: int,
+        detail: str,
+        *,
+        close: bool = True,
     ) -> None:
-        slug, title = ("payload-too-large", "Payload too large") if status == 413 else (None, None)
+        # `close`: the body was not read to its end, so the connection cannot serve another.
+        slug, title = {
+            413: ("payload-too-large", "Payload too large"),
+            400: ("invalid-json", "Invalid JSON"),
+        }.get(status, (None, None))
         response = problem_response(
             status,
             detail,
             instance=scope.get("path", ""),
             slug=slug,
             title=title,
-            headers={"Connection": "close"},
+            headers={"Connection": "close"} if close else None,
         )
         await response(scope, receive, send)
 
@@ -87,4 +131,27 @@ def _content_length(scope: Scope) -> int | None:
             except ValueError:
                 return -1
             return length if length >= 0 else -1
+    return None
+
+
+async def _drain(receive: Receive, most: int) -> None:
+    """Read what is left of the request body, up to `most` bytes, and drop it."""
+    read = 0
+    while read <= most:
+        message = await receive()
+        if message["type"] != "http.request":
+            return
+        read += len(message.get("body", b""))
+        if not message.get("more_body", False):
+            return
+
+
+def _charset(scope: Scope) -> str | None:
+    """The charset a Content-Type header declares, lower-cased; None when it declares none."""
+    for name, value in scope.get("headers", []):
+        if name == b"content-type":
+            header = email.message.Message()
+            header["content-type"] = value.decode("latin-1")
+            declared = header.get_param("charset")
+            return declared.lower() if isinstance(declared, str) else None
     return None
