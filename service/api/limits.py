@@ -58,7 +58,8 @@ class BodySizeLimit:
                 break  # a disconnect: let the app find out
             size += len(message.get("body", b""))
             if size > self.max_bytes:
-                await self._refuse_size(scope, receive, send)
+                # Asking for more after the last part would wait for a disconnect forever.
+                await self._refuse_size(scope, receive, send, drain=message.get("more_body", False))
                 return
             if not message.get("more_body", False):
                 break
@@ -85,8 +86,11 @@ class BodySizeLimit:
 
         await self.app(scope, replay, send)
 
-    async def _refuse_size(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await _drain(receive, DRAIN_FACTOR * self.max_bytes)
+    async def _refuse_size(
+        self, scope: Scope, receive: Receive, send: Send, *, drain: bool = True
+    ) -> None:
+        if drain:
+            await _drain(receive, DRAIN_FACTOR * self.max_bytes)
         await self._refuse(
             scope,
             receive,
