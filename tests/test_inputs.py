@@ -310,7 +310,8 @@ def test_bad_then_good_requests_on_one_httpx_client(server: tuple[str, int]) -> 
         assert pooled.get("/healthz").status_code == 200
 
 
-@pytest.mark.parametrize("size", [200 * 1024, 2 * 1024 * 1024])
+# Up to DRAIN_FACTOR times the limit (64 KiB here) is read to answer; beyond it, a reset.
+@pytest.mark.parametrize("size", [100 * 1024, 500 * 1024])
 def test_a_streamed_body_over_the_limit_gets_the_413(server: tuple[str, int], size: int) -> None:
     host, port = server
     payload = io.BytesIO(b'{"text": "' + b"a" * size + b'"}')
