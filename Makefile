@@ -5,6 +5,8 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 DATA   ?= ../shared/data
 STAMP  := $(VENV)/.installed
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
 
 .PHONY: setup run test lint format bench bench-quality bench-claims bench-verdicts bench-stories \
 	train-judge train-news-judge train-claims train-idf clean
@@ -19,7 +21,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	HF_HUB_OFFLINE=1 $(VENV)/bin/crosscheck serve --host 127.0.0.1 --port 8000 --demo examples
+	HF_HUB_OFFLINE=1 $(VENV)/bin/crosscheck serve --host $(HOST) --port $(PORT) --demo examples
 
 test: $(STAMP) lint
 	HF_HUB_OFFLINE=1 $(PY) -m pytest

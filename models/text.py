@@ -21,6 +21,17 @@ _HTML_HINT = re.compile(
     re.IGNORECASE,
 )
 _TAG = re.compile(r"<[^>]{0,2000}>")
+# Markup in a plain-text article: script and style elements with their content, comments, and
+# tags proper ("<b>", "</p>", "<img src=x onerror=…>"); "2 < 3 and 5 > 4" is left alone.
+_TEXT_MARKUP = re.compile(
+    r"<(script|style)\b[^>]{0,2000}>.*?</\1\s*>"
+    r"|<!--.*?-->"
+    r"|</?[A-Za-z][\w:-]{0,64}(?:\s[^<>]{0,2000})?/?>",
+    re.IGNORECASE | re.DOTALL,
+)
+# C0 and C1 controls but tab and line breaks, and lone surrogates (JSON can encode "\ud800"):
+# PostgreSQL stores no NUL, UTF-8 encodes no lone surrogate.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 _APOSTROPHE = re.compile(r"(?<=\w)[’‘](?=\w|\s|$)")
 _SPACES = re.compile(r"[ \t\u00a0]+")
 # A headline is short and does not end like a sentence.
@@ -77,6 +88,17 @@ def html_to_text(markup: str) -> str:
     return _TAG.sub(" ", html.unescape(extracted))
 
 
+def strip_controls(text: str) -> str:
+    """Text without control characters (tab and line breaks kept) or lone surrogates."""
+    return _CONTROLS.sub("", text)
+
+
+def strip_markup(text: str) -> str:
+    """A plain-text article without the markup it carries (scripts with their content, tags,
+    comments): markup never comes back in an answer, whatever the declared format."""
+    return _TEXT_MARKUP.sub(" ", text)
+
+
 def _is_headline(line: str) -> bool:
     return len(line) <= 160 and not _SENTENCE_END.search(line)
 
@@ -90,14 +112,17 @@ def clean(text: str, nlp: Language, fmt: Format | None = None) -> Document:
         fmt: "text" or "html"; detected when None.
 
     Returns:
-        The document. For plain text, offsets refer to the submitted text itself; for HTML,
-        to the extracted text, which becomes the article's text.
+        The document. For plain text, offsets refer to the submitted text without its markup;
+        for HTML, to the extracted text; either becomes the article's text.
 
     Raises:
         InputError: nothing but page furniture (or nothing at all) is left.
     """
+    text = strip_controls(text)
     if (fmt or detect_format(text)) == "html":
         text = html_to_text(text)
+    else:
+        text = strip_markup(text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     spans = [(s, e) for s, e in body_spans(text) if text[s:e].strip()]
     title: str | None = None

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import functools
 import gzip
+import itertools
 import logging
 import sys
 import tempfile
 import textwrap
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -32,6 +33,7 @@ log = logging.getLogger(__name__)
 
 P = ParamSpec("P")
 R = TypeVar("R")
+T = TypeVar("T")
 
 MARKERS = {
     Verdict.CORROBORATED: "[+]",
@@ -92,6 +94,7 @@ def _store(settings: Settings) -> Iterator[Crosscheck]:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="crosscheck", message="crosscheck %(version)s")
 def main() -> None:
     """crosscheck: which claims of news articles other outlets corroborate, contest, or leave
     single-source."""
@@ -274,67 +277,131 @@ def format_report(report: CompareReport) -> str:
     return "\n".join(lines)
 
 
-def _read_jsonl(path: Path) -> list[tuple[str, ArticleIn]]:
-    """Every row of a JSONL (or .jsonl.gz) file as an article; the first bad row is an error."""
+BATCH = 32
+"""Rows submitted or judged together by `ingest` and `judge` (at most settings.max_batch)."""
+
+Row = tuple[str, ArticleIn | InputError]
+
+
+def _progress(desc: str, unit: str, total: int | None = None) -> tqdm[Any]:
+    """A progress bar on standard error (standard output carries the results)."""
+    return tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, unit_scale=unit == "B")
+
+
+def _jsonl_rows(path: Path, bar: tqdm[Any]) -> Iterator[Row]:
+    """Each non-blank row of a JSONL (or .jsonl.gz) file as an article, or the error that
+    makes it unusable, labelled `file:line`; read as they are needed (any number of rows).
+
+    Raises:
+        InputError: the file cannot be read, or is not UTF-8 text.
+    """
     opener = gzip.open if path.suffix == ".gz" else open
-    rows: list[tuple[str, ArticleIn]] = []
     try:
-        with opener(path, "rt", encoding="utf-8") as handle:
-            for number, line in enumerate(handle, start=1):
+        with opener(path, "rb") as handle:
+            for number, raw in enumerate(handle, start=1):
+                bar.update(len(raw))
+                label = f"{path.name}:{number}"
+                try:
+                    line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+                except UnicodeDecodeError:
+                    yield label, InputError(f"line {number}: not UTF-8 text")
+                    continue
                 if not line.strip():
                     continue
                 try:
-                    rows.append((f"{path.name}:{number}", ArticleIn.model_validate_json(line)))
+                    yield label, ArticleIn.model_validate_json(line)
                 except ValidationError as exc:
-                    raise InputError(f"{path.name} line {number}: {_brief(exc)}") from exc
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: not UTF-8 text") from exc
+                    yield label, InputError(f"line {number}: {_brief(exc)}")
     except (OSError, EOFError) as exc:
         raise InputError(f"{path}: {exc}") from exc
-    return rows
+
+
+def _directory_rows(directory: Path, bar: tqdm[Any]) -> Iterator[Row]:
+    """The articles of a directory's .txt and .html files, labelled by file name."""
+    for path in article_files(directory):
+        bar.update(1)
+        try:
+            yield path.name, read_article(path)
+        except InputError as exc:
+            yield path.name, exc
+
+
+def _batches(rows: Iterable[T], size: int) -> Iterator[list[T]]:
+    """Consecutive lists of `size` items (the last one shorter)."""
+    iterator = iter(rows)
+    while batch := list(itertools.islice(iterator, size)):
+        yield batch
 
 
 @main.command()
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 @click.option("--database-url", help="SQLAlchemy URL (default: CROSSCHECK_DATABASE_URL).")
+@click.option(
+    "--batch-size",
+    default=BATCH,
+    show_default=True,
+    type=click.IntRange(1, 1000),
+    help="Articles stored together (at most CROSSCHECK_MAX_BATCH).",
+)
 @_input_errors_exit_1
-def ingest(path: Path, database_url: str | None) -> None:
-    """Store articles from a JSONL file or a directory of files.
+def ingest(path: Path, database_url: str | None, batch_size: int) -> None:
+    """Store articles from a JSONL file or a directory of files, any number of them.
 
     JSONL rows take the fields of POST /v1/articles; a directory's .txt and .html files take
-    their source from the file name.
+    their source from the file name. A bad row is reported by its line on standard error and
+    the others are stored; the exit code is 1 if any row was rejected.
     """
-    if path.is_dir():
-        articles = [(p.name, read_article(p)) for p in article_files(path)]
-    else:
-        articles = _read_jsonl(path)
-    if not articles:
-        raise InputError(f"{path}: no articles found")
+    settings = _settings(database_url=database_url)
     created = stored = rejected = 0
-    with _core(_settings(database_url=database_url)) as core:
-        for label, article in tqdm(articles, unit="article", desc="ingest"):
-            try:
-                result = core.submit([article])
-            except InputError as exc:
-                # One unusable article does not stop the rest; it is counted and named.
-                rejected += 1
-                tqdm.write(f"{label}: rejected: {exc}", file=sys.stderr)
-                continue
-            created += sum(item.created for item in result.data)
-            stored += sum(not item.created for item in result.data)
+    with _core(settings) as core:
+        if path.is_dir():
+            bar = _progress("ingest", "file", total=len(article_files(path)))
+            rows = _directory_rows(path, bar)
+        else:
+            size = None if path.suffix == ".gz" else path.stat().st_size
+            bar = _progress("ingest", "B", total=size)
+            rows = _jsonl_rows(path, bar)
+        with bar:
+            for batch in _batches(rows, min(batch_size, settings.max_batch)):
+                good = [(label, row) for label, row in batch if isinstance(row, ArticleIn)]
+                outcomes = core.submit_each([row for _, row in good]) if good else []
+                errors = [(label, row) for label, row in batch if isinstance(row, InputError)]
+                for (label, _), outcome in zip(good, outcomes, strict=True):
+                    if isinstance(outcome, InputError):
+                        errors.append((label, outcome))
+                    elif outcome.created:
+                        created += 1
+                    else:
+                        stored += 1
+                for label, error in sorted(errors, key=lambda e: _line_of(e[0])):
+                    # One unusable row does not stop the rest; it is counted and named.
+                    rejected += 1
+                    tqdm.write(f"{label}: rejected: {error}", file=sys.stderr)
+    if not created + stored + rejected:
+        raise InputError(f"{path}: no articles found")
     click.echo(f"created {created}, already stored {stored}, rejected {rejected}")
     if rejected:
-        raise click.ClickException(f"{rejected} of {len(articles)} articles were rejected")
+        raise click.ClickException(
+            f"{rejected} of {created + stored + rejected} articles were rejected"
+        )
 
 
-def _read_pairs(handle: IO[str]) -> list[JudgePairIn]:
-    """Rows of a `claim<TAB>evidence` file, header first; a malformed row is an error."""
+def _line_of(label: str) -> int:
+    tail = label.rsplit(":", 1)[-1]
+    return int(tail) if tail.isdigit() else 0
+
+
+def _read_pairs(handle: IO[str]) -> Iterator[JudgePairIn]:
+    """Rows of a `claim<TAB>evidence` file, header first, read as they are needed.
+
+    Raises:
+        InputError: the header is missing or a row is malformed (naming its line).
+    """
     lines = iter(enumerate(handle, start=1))
     header = next(lines, None)
     fields = header[1].lstrip("\ufeff").rstrip("\r\n").split("\t") if header else []
     if [f.strip().lower() for f in fields] != ["claim", "evidence"]:
         raise InputError("line 1: expected the header 'claim<TAB>evidence'")
-    pairs: list[JudgePairIn] = []
     for number, line in lines:
         row = line.rstrip("\r\n")
         if not row.strip():
@@ -345,33 +412,49 @@ def _read_pairs(handle: IO[str]) -> list[JudgePairIn]:
                 f"line {number}: expected two non-empty tab-separated fields, got {len(cells)}"
             )
         try:
-            pairs.append(JudgePairIn(claim=cells[0].strip(), evidence=cells[1].strip()))
+            yield JudgePairIn(claim=cells[0].strip(), evidence=cells[1].strip())
         except ValidationError as exc:
             raise InputError(f"line {number}: {_brief(exc)}") from exc
-    return pairs
 
 
 @main.command()
 @click.argument("pairs_file", metavar="PAIRS.tsv", type=click.File("r", encoding="utf-8"))
+@click.option(
+    "--batch-size",
+    default=BATCH,
+    show_default=True,
+    type=click.IntRange(1, 1000),
+    help="Pairs judged together (at most CROSSCHECK_MAX_BATCH).",
+)
 @_input_errors_exit_1
-def judge(pairs_file: IO[str]) -> None:
-    """Judge claim/evidence pairs of a TSV file ('-': stdin).
+def judge(pairs_file: IO[str], batch_size: int) -> None:
+    """Judge claim/evidence pairs of a TSV file ('-': stdin), any number of them.
 
     The file starts with the header `claim<TAB>evidence`; the output has one line per row,
-    `relation<TAB>probability<TAB>reason`, in input order.
+    `relation<TAB>probability<TAB>reason`, in input order, printed batch by batch. A
+    malformed row stops the command (exit 1) after the rows before it.
     """
+    pairs = _read_pairs(pairs_file)
     try:
-        pairs = _read_pairs(pairs_file)
+        first = list(itertools.islice(pairs, 1))
     except UnicodeDecodeError as exc:
         raise InputError(f"{pairs_file.name}: not UTF-8 text") from exc
-    if not pairs:
+    if not first:
         return
     with tempfile.TemporaryDirectory(prefix="crosscheck-") as scratch:
         settings = _settings(database_url=f"sqlite:///{Path(scratch) / 'judge.db'}")
-        with _core(settings) as core:
-            result = core.judge(pairs)
-    for item in result.data:
-        click.echo(f"{item.relation.value}\t{item.probability:.4f}\t{item.reason.value}")
+        with _core(settings) as core, _progress("judge", "pair") as bar:
+            try:
+                for batch in _batches(
+                    itertools.chain(first, pairs), min(batch_size, settings.max_batch)
+                ):
+                    for item in core.judge(batch).data:
+                        click.echo(
+                            f"{item.relation.value}\t{item.probability:.4f}\t{item.reason.value}"
+                        )
+                    bar.update(len(batch))
+            except UnicodeDecodeError as exc:
+                raise InputError(f"{pairs_file.name}: not UTF-8 text") from exc
 
 
 if __name__ == "__main__":

@@ -177,6 +177,26 @@ class Crosscheck:
             ]
         return SubmitResponse(data=data, count=len(data))
 
+    def submit_each(self, articles: Sequence[ArticleIn]) -> list[SubmitResult | InputError]:
+        """Ingest a batch where each article stands alone: the good ones are stored, each bad
+        one is answered with its error, in the articles' order (for files of many rows).
+
+        The batch is tried whole first; only when an article of it is refused is each
+        article submitted on its own.
+        """
+        try:
+            return list(self.submit(articles).data)
+        except InputError as exc:
+            if len(articles) == 1:
+                return [exc]
+        outcomes: list[SubmitResult | InputError] = []
+        for article in articles:
+            try:
+                outcomes.append(self.submit([article]).data[0])
+            except InputError as exc:
+                outcomes.append(exc)
+        return outcomes
+
     def article(self, article_id: str, min_checkworthiness: float | None = None) -> ArticlePublic:
         """One stored article with its claims (those scoring at least min_checkworthiness).
 

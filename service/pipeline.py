@@ -28,6 +28,7 @@ from models.published import published_time
 from models.text import Document, Format, clean, detect_format, html_to_text
 from service.config import Settings
 from service.matching import ClaimView, SentenceView, Side
+from service.schemas import in_calendar
 from service.stories import (
     Placement,
     content_hash,
@@ -185,8 +186,10 @@ def analyse(models: Models, article: ArticleIn, max_chars: int) -> Analysed:
 def stated_time(article: ArticleIn, fmt: Format) -> datetime | None:
     """When the article was published, as the client or the page itself says (UTC)."""
     if article.published_at:
-        return _aware(article.published_at)
-    return published_time(article.text, fmt == "html")
+        return in_calendar(article.published_at)
+    # A page can state any date ("0001-01-01"); one outside the calendar dates nothing.
+    stated = published_time(article.text, fmt == "html")
+    return in_calendar(stated) if stated is not None else None
 
 
 def placement(
@@ -226,10 +229,6 @@ def lead_entities(document: Document) -> frozenset[str]:
         if e.label_ in _ENTITY_LABELS
     }
     return frozenset(k for k in keys if k)
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def new_id() -> str:

@@ -2,15 +2,110 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 from models.labels import Reason, Relation, Verdict
+from models.text import strip_controls
+from service.stories import plain
 
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+SHORT_CHARS = 300
+"""Longest name, title, key or id, once normalised: the varchar(300) columns that hold them."""
+MAX_HOST_CHARS = 253
+"""Longest host name DNS allows; the host of a URL becomes the source when none is given."""
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+"""Earliest publication time accepted; the latest is one day from now (clocks drift)."""
+LATEST_AHEAD = timedelta(days=1)
+
+# C0 and C1 control characters and lone surrogates (JSON can encode "\ud800"): no database
+# stores NUL, PostgreSQL refuses it, and UTF-8 cannot encode a lone surrogate. Text keeps its
+# line structure (\t, \n, \r: models.text.strip_controls); short fields lose every control
+# character.
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_URL_FORBIDDEN = re.compile(r'[\x00-\x20\x7f-\x9f\ud800-\udfff<>"`{}|\\^]')
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _short(value: str) -> str:
+    # Bound the value as stored: NFKC can make a character 18 times longer (U+FDFA).
+    cleaned = plain(_CONTROLS.sub(" ", value))
+    if not cleaned:
+        raise ValueError("holds nothing once markup and control characters are removed")
+    if len(cleaned) > SHORT_CHARS:
+        raise ValueError(
+            f"is {len(cleaned)} characters long once normalised (Unicode NFKC, markup removed); "
+            f"the limit is {SHORT_CHARS}"
+        )
+    return cleaned
+
+
+def _url(value: str) -> str:
+    if _URL_FORBIDDEN.search(value):
+        raise ValueError("holds a space, a control character or a character URLs must escape")
+    try:
+        host = urlsplit(value).hostname or ""
+    except ValueError as exc:
+        raise ValueError(f"is not a valid URL: {exc}") from exc
+    if not host:
+        raise ValueError("names no host")
+    if len(host) > MAX_HOST_CHARS:
+        raise ValueError(f"has a host of {len(host)} characters; the limit is {MAX_HOST_CHARS}")
+    return value
+
+
+def _datetime_string(value: Any) -> Any:
+    # Strict where pydantic is lax: a number is not a time (it would be read as epoch seconds).
+    if isinstance(value, datetime) or (isinstance(value, str) and _ISO_DATE.match(value)):
+        return value
+    raise ValueError("must be an ISO 8601 string such as 2021-11-07T10:00:00+03:00")
+
+
+def in_calendar(moment: datetime) -> datetime | None:
+    """The moment in UTC when it lies between 1900 and one day from now, else None (a naive
+    moment is read as UTC)."""
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    if not EARLIEST <= aware <= datetime.now(UTC) + LATEST_AHEAD:
+        return None
+    return aware.astimezone(UTC)
+
+
+def _published(value: datetime) -> datetime:
+    moment = in_calendar(value)
+    if moment is None:
+        raise ValueError("must lie between 1900-01-01 and one day from now")
+    return moment
+
+
+ShortText = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=SHORT_CHARS),
+    AfterValidator(_short),
+]
+"""A name, title, key or id: control characters and markup removed, NFKC, single spaces,
+at most 300 characters after all that."""
+BodyText = Annotated[str, AfterValidator(strip_controls)]
+"""An article or a sentence: control characters other than tab and line breaks removed."""
+UrlText = Annotated[
+    str,
+    StringConstraints(max_length=2000, pattern=r"^https?://\S+$"),
+    AfterValidator(_url),
+]
+PublishedAt = Annotated[datetime, BeforeValidator(_datetime_string), AfterValidator(_published)]
 
 SEED_EXAMPLE = (
     "Ismail Qaani, commander of the Islamic Revolutionary Guard Corps' expeditionary Quds Force, "
@@ -28,9 +123,10 @@ class Strict(BaseModel):
 class ArticleIn(Strict):
     """One article to compare: plain text or HTML, with what is known of its origin."""
 
-    text: str = Field(
+    text: BodyText = Field(
         min_length=1,
-        description="The article: plain text or HTML (detected, or set by `format`).",
+        description="The article: plain text or HTML (detected, or set by `format`); "
+        "control characters other than tab and line breaks are removed.",
         examples=[SEED_EXAMPLE],
     )
     source: ShortText | None = Field(
@@ -38,12 +134,15 @@ class ArticleIn(Strict):
         description="Outlet name; derived from the URL's domain when missing.",
         examples=["IranWire"],
     )
-    url: Annotated[str, StringConstraints(max_length=2000, pattern=r"^https?://\S+$")] | None = (
-        Field(None, description="Canonical URL; a second submission of it is idempotent.")
+    url: UrlText | None = Field(
+        None, description="Canonical URL; a second submission of it is idempotent."
     )
     title: ShortText | None = Field(None, description="Headline; the first body line when missing.")
-    published_at: datetime | None = Field(
-        None, description="Publication time (ISO 8601); the submission time when missing."
+    published_at: PublishedAt | None = Field(
+        None,
+        description="Publication time (an ISO 8601 string, 1900 to one day from now), stored "
+        "and answered in UTC; without an offset it is read as UTC. When missing, the time the "
+        "page states, else the submission time.",
     )
     story: ShortText | None = Field(
         None,
@@ -302,8 +401,8 @@ class CompareReport(BaseModel):
 class JudgePairIn(Strict):
     """A claim and a piece of another outlet's text."""
 
-    claim: str = Field(min_length=1, max_length=5000, examples=["Two drones were shot down."])
-    evidence: str = Field(
+    claim: BodyText = Field(min_length=1, max_length=5000, examples=["Two drones were shot down."])
+    evidence: BodyText = Field(
         min_length=1, max_length=20000, examples=["Security forces shot down three drones."]
     )
 

@@ -199,12 +199,64 @@ def test_ingest_jsonl(
 
 
 @pytest.mark.usefixtures("shared_core")
-def test_ingest_bad_jsonl_row_stores_nothing(runner: CliRunner, tmp_path: Path) -> None:
-    rows = tmp_path / "rows.jsonl"
-    rows.write_text('{"text": "fine", "source": "A"}\n{"text": 5}\n', encoding="utf-8")
-    result = runner.invoke(cli.main, ["ingest", str(rows)])
-    assert result.exit_code == 1
-    assert "line 2" in result.stderr and "text" in result.stderr
+def test_ingest_stores_the_good_rows_and_names_the_bad_ones(
+    runner: CliRunner, tmp_path: Path, seed_copy: Callable[[str, str], str]
+) -> None:
+    rows = tmp_path / "mixed.jsonl"
+    lines = [
+        json.dumps({"text": seed_copy("iranwire", "mixed 1"), "source": "IranWire"}),
+        '{"text": 5}',
+        "{not json",
+        json.dumps({"text": seed_copy("guardian", "mixed 2"), "source": "The Guardian"}),
+        "",
+        json.dumps({"text": "Close button\nReuse this content\n", "source": "Furniture"}),
+        json.dumps({"text": seed_copy("iranwire", "mixed 3"), "published_at": 1636279200}),
+        json.dumps({"text": seed_copy("guardian", "mixed 4"), "source": "Guardian", "story": "m"}),
+    ]
+    rows.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    # Batches of two: bad rows fall in several batches, beside good ones.
+    result = runner.invoke(cli.main, ["ingest", str(rows), "--batch-size", "2"])
+    assert result.exit_code == 1, result.output
+    assert "created 3, already stored 0, rejected 4" in result.stdout
+    rejected = [line for line in result.stderr.splitlines() if ": rejected: " in line]
+    assert [line.split(": rejected")[0] for line in rejected] == [
+        "mixed.jsonl:2",
+        "mixed.jsonl:3",
+        "mixed.jsonl:6",
+        "mixed.jsonl:7",
+    ]
+    assert "published_at" in rejected[3]
+    assert "4 of 7 articles were rejected" in result.stderr
+    assert "ingest" in result.stderr  # the progress bar
+    again = runner.invoke(cli.main, ["ingest", str(rows), "--batch-size", "2"])
+    assert "created 0, already stored 3, rejected 4" in again.stdout
+
+
+@pytest.mark.usefixtures("shared_core")
+def test_judge_streams_a_file_over_the_http_batch_limit(
+    runner: CliRunner, tmp_path: Path, core: Crosscheck
+) -> None:
+    header, *rows = PAIRS.splitlines()
+    count = core.settings.max_batch + 23
+    body = [rows[i % len(rows)] for i in range(count)]
+    pairs = tmp_path / "many.tsv"
+    pairs.write_text("\n".join([header, *body]) + "\n", encoding="utf-8")
+    result = runner.invoke(cli.main, ["judge", str(pairs), "--batch-size", "40"])
+    assert result.exit_code == 0, result.output
+    out = result.stdout.splitlines()
+    assert len(out) == count
+    check_judgements(result.stdout, count)
+    # Input order is kept across batches: every row repeats its pattern.
+    assert out[0].split("\t")[0] == out[3].split("\t")[0] == out[-(count % 3 or 3)].split("\t")[0]
+    assert f"{count}/" in result.stderr or f"{count}pair" in result.stderr.replace(" ", "")
+
+
+def test_version(runner: CliRunner) -> None:
+    from importlib.metadata import version
+
+    result = runner.invoke(cli.main, ["--version"])
+    assert result.exit_code == 0
+    assert result.stdout.strip() == f"crosscheck {version('crosscheck')}"
 
 
 @pytest.mark.models

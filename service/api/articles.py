@@ -8,7 +8,7 @@ from fastapi import APIRouter, Body, Response, status
 from pydantic import Discriminator, Tag
 
 from service.api import examples
-from service.api.deps import ApiKeyDep, CoreDep, MinCheckworthiness
+from service.api.deps import ApiKeyDep, CoreDep, Ident, MinCheckworthiness
 from service.api.problems import problem_responses
 from service.schemas import (
     ArticleBatchIn,
@@ -56,7 +56,7 @@ def submit_articles(
 
 @router.get("/{article_id}", responses=problem_responses(404, 422))
 def get_article(
-    article_id: str, core: CoreDep, min_checkworthiness: MinCheckworthiness = None
+    article_id: Ident, core: CoreDep, min_checkworthiness: MinCheckworthiness = None
 ) -> ArticlePublic:
     """One stored article with its cleaned text and claims."""
     return core.article(article_id, min_checkworthiness=min_checkworthiness)
@@ -64,7 +64,7 @@ def get_article(
 
 @router.patch("/{article_id}", responses=problem_responses(400, 404, 409, 413, 422))
 def update_article(
-    article_id: str,
+    article_id: Ident,
     payload: Annotated[ArticleUpdateIn, Body(openapi_examples=examples.MOVE)],
     core: CoreDep,
 ) -> ArticlePublic:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from service.api.deps import CoreDep
+from service.api.deps import CoreDep, Ident
 from service.api.problems import problem_responses
 from service.schemas import ClaimPublic
 
@@ -12,6 +12,6 @@ router = APIRouter(prefix="/v1/claims", tags=["claims"])
 
 
 @router.get("/{claim_id}", responses=problem_responses(404, 422))
-def get_claim(claim_id: str, core: CoreDep) -> ClaimPublic:
+def get_claim(claim_id: Ident, core: CoreDep) -> ClaimPublic:
     """One claim with its verdict, counts of origins and evidence."""
     return core.claim(claim_id)

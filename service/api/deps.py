@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, cast
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Path, Query, Request
 
 from service.config import Settings
 from service.core import Crosscheck
@@ -40,3 +40,17 @@ MinCheckworthiness = Annotated[
         description="Only claims whose check-worthiness score is at least this (0 to 1).",
     ),
 ]
+
+
+Ident = Annotated[
+    str,
+    Path(
+        max_length=300,
+        pattern=r"^[^\x00-\x1f\x7f]+$",
+        description="The id (an unknown one answers 404; one with control characters, 422).",
+    ),
+]
+"""An id in a path: never a control character (PostgreSQL refuses NUL in any text)."""
+
+MAX_OFFSET = 2**31 - 1
+"""Largest page offset: beyond any store, and within every database's integer range."""

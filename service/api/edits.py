@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body
 
 from service.api import examples
-from service.api.deps import CoreDep
+from service.api.deps import CoreDep, Ident
 from service.api.problems import problem_responses
 from service.schemas import RevertIn, StoryEditPublic
 
@@ -16,7 +16,7 @@ router = APIRouter(prefix="/v1/edits", tags=["edits"])
 
 @router.post("/{edit_id}/revert", responses=problem_responses(400, 404, 409, 413, 422))
 def revert_edit(
-    edit_id: str,
+    edit_id: Ident,
     core: CoreDep,
     payload: Annotated[RevertIn | None, Body(openapi_examples=examples.REVERT)] = None,
 ) -> StoryEditPublic:

@@ -1,4 +1,5 @@
-"""Request limits: body size, rate per key or client, and time (pure ASGI).
+"""Request limits: the body guard (size and encoding), rate per key or client, and time
+(pure ASGI).
 
 The batch-size and work checks (sentences, longest sentence) are the core's.
 """
@@ -6,6 +7,7 @@ The batch-size and work checks (sentences, longest sentence) are the core's.
 from __future__ import annotations
 
 import asyncio
+import email.message
 import math
 import time
 from collections.abc import Callable
@@ -17,9 +19,16 @@ from service.api.problems import domain_problem, problem_response
 from service.deadline import deadline
 from service.errors import RateLimitedError, RequestTimeoutError
 
+DRAIN_FACTOR = 8
+"""A body over the limit is read (and dropped) up to this many times the limit before the 413:
+a client that sends its whole body before reading (urllib, chunked uploads) then gets the
+answer, not a reset. Beyond that the connection is closed on it."""
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
 
 class BodySizeLimit:
-    """Refuse request bodies over `max_bytes` with 413 problem+json, before the app sees them.
+    """Refuse request bodies over `max_bytes` (413) or not UTF-8 (400, 415), before the app
+    sees them, as problem+json.
 
     Content-Length is checked first; the streamed bytes are counted as well, so a chunked
     request without a length cannot slip past. The body is buffered (it is below the limit,
@@ -42,6 +51,13 @@ class BodySizeLimit:
         if declared is not None and declared > self.max_bytes:
             await self._refuse_size(scope, receive, send)
             return
+        charset = _charset(scope)
+        if charset not in (None, "utf-8", "utf8"):
+            await _drain(receive, DRAIN_FACTOR * self.max_bytes)
+            await self._refuse(
+                scope, receive, send, 415, f"The body must be UTF-8 encoded JSON, not {charset}."
+            )
+            return
 
         messages: list[Message] = []
         size = 0
@@ -52,10 +68,26 @@ class BodySizeLimit:
                 break  # a disconnect: let the app find out
             size += len(message.get("body", b""))
             if size > self.max_bytes:
-                await self._refuse_size(scope, receive, send)
+                # Asking for more after the last part would wait for a disconnect forever.
+                await self._refuse_size(scope, receive, send, drain=message.get("more_body", False))
                 return
             if not message.get("more_body", False):
                 break
+
+        body = b"".join(m.get("body", b"") for m in messages)
+        # JSON never holds a raw NUL byte, which every UTF-16 or UTF-32 text of ASCII does;
+        # json.loads would silently accept those encodings, which the API does not.
+        if body.startswith(_UTF16_BOMS) or b"\x00" in body:
+            await self._refuse(
+                scope,
+                receive,
+                send,
+                400,
+                "The request body could not be read: it must be UTF-8 encoded JSON "
+                "(it looks like UTF-16 or UTF-32).",
+                close=False,
+            )
+            return
 
         async def replay() -> Message:
             if messages:
@@ -64,7 +96,11 @@ class BodySizeLimit:
 
         await self.app(scope, replay, send)
 
-    async def _refuse_size(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _refuse_size(
+        self, scope: Scope, receive: Receive, send: Send, *, drain: bool = True
+    ) -> None:
+        if drain:
+            await _drain(receive, DRAIN_FACTOR * self.max_bytes)
         await self._refuse(
             scope,
             receive,
@@ -75,16 +111,27 @@ class BodySizeLimit:
         )
 
     async def _refuse(
-        self, scope: Scope, receive: Receive, send: Send, status: int, detail: str
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        status: int,
+        detail: str,
+        *,
+        close: bool = True,
     ) -> None:
-        slug, title = ("payload-too-large", "Payload too large") if status == 413 else (None, None)
+        # `close`: the body was not read to its end, so the connection cannot serve another.
+        slug, title = {
+            413: ("payload-too-large", "Payload too large"),
+            400: ("invalid-json", "Invalid JSON"),
+        }.get(status, (None, None))
         response = problem_response(
             status,
             detail,
             instance=scope.get("path", ""),
             slug=slug,
             title=title,
-            headers={"Connection": "close"},
+            headers={"Connection": "close"} if close else None,
         )
         await response(scope, receive, send)
 
@@ -215,3 +262,26 @@ def _discard_outcome(task: asyncio.Future[None]) -> None:
     # (its own timeout, most often) was logged by the app's handlers already.
     if not task.cancelled():
         task.exception()
+
+
+async def _drain(receive: Receive, most: int) -> None:
+    """Read what is left of the request body, up to `most` bytes, and drop it."""
+    read = 0
+    while read <= most:
+        message = await receive()
+        if message["type"] != "http.request":
+            return
+        read += len(message.get("body", b""))
+        if not message.get("more_body", False):
+            return
+
+
+def _charset(scope: Scope) -> str | None:
+    """The charset a Content-Type header declares, lower-cased; None when it declares none."""
+    for name, value in scope.get("headers", []):
+        if name == b"content-type":
+            header = email.message.Message()
+            header["content-type"] = value.decode("latin-1")
+            declared = header.get_param("charset")
+            return declared.lower() if isinstance(declared, str) else None
+    return None

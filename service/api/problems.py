@@ -18,6 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from models.errors import CrosscheckError, InputError, ModelMissingError
 from service.errors import (
@@ -216,8 +217,13 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     slug: str | None = None
     title: str | None = None
     if exc.status_code == 400 and detail == "There was an error parsing the body":
-        # FastAPI's answer to a body that is not UTF-8 (json.loads raises UnicodeDecodeError).
-        detail = "The request body could not be read: it must be UTF-8 encoded JSON."
+        # FastAPI's answer when json.loads raises anything but a JSONDecodeError: a body that
+        # is not UTF-8 (UnicodeDecodeError) or nested deeper than the parser goes.
+        if isinstance(exc.__cause__, RecursionError):
+            detail = "The request body is nested too deeply to be read: no field of the API "
+            detail += "nests more than a few levels."
+        else:
+            detail = "The request body could not be read: it must be UTF-8 encoded JSON."
         slug, title = "invalid-json", "Invalid JSON"
     elif exc.status_code == 404 and detail == "Not Found":
         detail = f"No route matches {request.url.path}."
@@ -233,9 +239,9 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     )
 
 
-async def _unexpected_error(request: Request, exc: Exception) -> Response:
-    # Starlette re-raises after this answer, so the server logs the traceback as well; the id
-    # ties the client's answer to the log line without telling the client anything internal.
+def _unexpected_error(request: Request, exc: Exception) -> Response:
+    # The id ties the client's answer to the log line without telling the client anything
+    # internal; the log holds the traceback (never a request body, nor SQL parameters).
     incident = uuid.uuid4().hex[:12]
     log.exception(
         "unhandled %s on %s %s (incident %s)",
@@ -253,12 +259,47 @@ async def _unexpected_error(request: Request, exc: Exception) -> Response:
     )
 
 
+class CrashAnswer:
+    """Answer an unhandled error with a 500 problem, as an answer like any other.
+
+    Starlette's own last-resort handler re-raises after answering, and the server then drops
+    the keep-alive connection without `Connection: close`, so that a client's next pooled
+    request is reset. Caught here, the error is logged once and the connection stays usable.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Run the request; on an unhandled error before the answer began, answer 500."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watch(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        except Exception as exc:
+            if started:
+                raise  # half an answer is on the wire: only the server can end it
+            await _unexpected_error(Request(scope), exc)(scope, receive, send)
+
+
 def install_problem_handlers(app: FastAPI) -> None:
-    """Route every error the app can raise to one problem+json answer."""
+    """Route every error the app can raise to one problem+json answer.
+
+    Call it before adding other middleware: the crash answer must sit inside them (metrics
+    count the 500).
+    """
     app.add_exception_handler(CrosscheckError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(Exception, _unexpected_error)
+    app.add_middleware(CrashAnswer)
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -270,7 +311,7 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 
 _STATUS_DOCS = {
-    400: "The body is not JSON, or not UTF-8.",
+    400: "The body is not JSON, not UTF-8, or nested too deeply.",
     401: "An API key is required and none, an unknown or a revoked one was sent.",
     403: "The API key's scope does not cover this route, or it may not post as this outlet.",
     404: "No such id (a story merged into another also names it in `merged_into`).",

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Query, Response, status
 
 from service.api import examples
-from service.api.deps import CoreDep, MinCheckworthiness
+from service.api.deps import MAX_OFFSET, CoreDep, Ident, MinCheckworthiness
 from service.api.problems import problem_responses
 from service.schemas import (
     StoriesPublic,
@@ -24,7 +24,7 @@ router = APIRouter(prefix="/v1/stories", tags=["stories"])
 @router.get("", responses=problem_responses(422))
 def list_stories(
     core: CoreDep,
-    offset: Annotated[int, Query(ge=0, description="Stories to skip.")] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Stories to skip.")] = 0,
     limit: Annotated[int, Query(ge=1, le=100, description="Stories per page.")] = 20,
 ) -> StoriesPublic:
     """A page of stories with their counts, most recently updated first."""
@@ -33,7 +33,7 @@ def list_stories(
 
 @router.get("/{story_id}", responses=problem_responses(404, 422))
 def get_story(
-    story_id: str, core: CoreDep, min_checkworthiness: MinCheckworthiness = None
+    story_id: Ident, core: CoreDep, min_checkworthiness: MinCheckworthiness = None
 ) -> StoryPublic:
     """A story: its articles, every claim with verdict and evidence, and claims grouped by fact."""
     return core.story(story_id, min_checkworthiness=min_checkworthiness)
@@ -41,7 +41,7 @@ def get_story(
 
 @router.patch("/{story_id}", responses=problem_responses(400, 404, 409, 413, 422))
 def update_story(
-    story_id: str,
+    story_id: Ident,
     payload: Annotated[StoryUpdateIn, Body(openapi_examples=examples.UPDATE_STORY)],
     core: CoreDep,
 ) -> StoryPublic:
@@ -51,7 +51,7 @@ def update_story(
 
 @router.post("/{story_id}/merge", responses=problem_responses(400, 404, 413, 422))
 def merge_story(
-    story_id: str,
+    story_id: Ident,
     payload: Annotated[StoryMergeIn, Body(openapi_examples=examples.MERGE)],
     core: CoreDep,
 ) -> StoryPublic:
@@ -65,7 +65,7 @@ def merge_story(
     responses=problem_responses(400, 404, 413, 422),
 )
 def split_story(
-    story_id: str,
+    story_id: Ident,
     payload: Annotated[StorySplitIn, Body(openapi_examples=examples.SPLIT)],
     core: CoreDep,
     response: Response,
@@ -77,6 +77,6 @@ def split_story(
 
 
 @router.get("/{story_id}/edits", responses=problem_responses(404))
-def list_story_edits(story_id: str, core: CoreDep) -> StoryEditsPublic:
+def list_story_edits(story_id: Ident, core: CoreDep) -> StoryEditsPublic:
     """The edits that involved the story, newest first, each revertible by its id."""
     return core.story_edits(story_id)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -16,12 +16,38 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
+    TypeDecorator,
     UniqueConstraint,
     false,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 ID = String(32)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A moment stored in UTC and read back in UTC, on every database.
+
+    SQLite keeps no offset: "10:00+05:00" stored as is would come back as 10:00 UTC. Every
+    moment is converted to UTC on the way in (a naive one is taken as UTC) and marked UTC on
+    the way out.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Convert to UTC before storing or comparing."""
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Mark what was read as UTC (SQLite hands back naive values)."""
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class Base(DeclarativeBase):
@@ -36,8 +62,8 @@ class Story(Base):
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     key: Mapped[str | None] = mapped_column(String(300), unique=True)
     title: Mapped[str | None] = mapped_column(String(300))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     # Set when a merge moved every article of this story into another; the row stays so that
     # the merge can be reverted. No foreign key: SQLite cannot add or drop one on a live table.
     merged_into: Mapped[str | None] = mapped_column(ID, index=True, default=None)
@@ -66,8 +92,8 @@ class Article(Base):
     content_hash: Mapped[str] = mapped_column(String(64), unique=True)
     title: Mapped[str | None] = mapped_column(String(300))
     text: Mapped[str] = mapped_column(Text)
-    published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     lead_vector: Mapped[bytes] = mapped_column(LargeBinary)
     entities: Mapped[list[str]] = mapped_column(JSON)
     event: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
@@ -175,8 +201,8 @@ class StoryEdit(Base):
     changes: Mapped[dict[str, list[str | None]]] = mapped_column(JSON)
     """For a change of key or title: {"key": [before, after], "title": [before, after]}."""
     by: Mapped[str | None] = mapped_column(String(300))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
-    reverted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    reverted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     reverted_by: Mapped[str | None] = mapped_column(String(300))
 
 
