@@ -5,8 +5,9 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 DATA   ?= ../shared/data
 STAMP  := $(VENV)/.installed
-HOST   ?= 127.0.0.1
-PORT   ?= 8000
+# `make run HOST=0.0.0.0 PORT=8080` overrides these; a HOST exported by the shell does not.
+HOST   := 127.0.0.1
+PORT   := 8000
 
 .PHONY: setup run test lint format bench bench-quality bench-claims bench-verdicts bench-stories \
 	train-judge train-news-judge train-claims train-idf clean
