@@ -140,17 +140,32 @@ def _document_problems(app: FastAPI) -> None:
             schema = build()
             # Every guarded route may answer these; listing them per route would repeat them.
             guarded = problem_responses(401, 403, 429, 503)
+            invalid = _problem_answer(problem_responses(422)[422]["description"])
             for path, item in schema.get("paths", {}).items():
-                if path in OPEN_ROUTES:
-                    continue
                 for operation in item.values():
                     answers = operation.setdefault("responses", {})
+                    # FastAPI documents its own 422 body on any route with parameters that
+                    # lists no 422 itself; the app answers every 422 as a problem.
+                    if _is_default_422(answers.get("422")):
+                        answers["422"] = dict(invalid)
+                    if path in OPEN_ROUTES:
+                        continue
                     for status, answer in guarded.items():
                         answers.setdefault(str(status), _problem_answer(answer["description"]))
+            # Nothing answers FastAPI's own validation body any more: leave it out of the docs.
+            for name in ("HTTPValidationError", "ValidationError"):
+                schema.get("components", {}).get("schemas", {}).pop(name, None)
             app.openapi_schema = relabel_problem_media_type(schema)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _is_default_422(answer: dict[str, Any] | None) -> bool:
+    if answer is None:
+        return False
+    schema = answer.get("content", {}).get("application/json", {}).get("schema", {})
+    return bool(schema.get("$ref") == "#/components/schemas/HTTPValidationError")
 
 
 def _problem_answer(description: str) -> dict[str, Any]:

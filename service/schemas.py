@@ -102,7 +102,8 @@ BodyText = Annotated[str, AfterValidator(strip_controls)]
 """An article or a sentence: control characters other than tab and line breaks removed."""
 UrlText = Annotated[
     str,
-    StringConstraints(max_length=2000, pattern=r"^https?://\S+$"),
+    # The pattern tells clients (and schema-driven generators) what `_url` refuses.
+    StringConstraints(max_length=2000, pattern=r'^https?://[^\x00-\x20\x7f-\x9f<>"`{}|\\^]+$'),
     AfterValidator(_url),
 ]
 PublishedAt = Annotated[datetime, BeforeValidator(_datetime_string), AfterValidator(_published)]
@@ -469,8 +470,20 @@ class ArticleUpdateIn(EditIn):
     story: ShortText = Field(description="Id of the existing story the article moves to.")
 
 
+def _story_update_schema(schema: dict[str, Any]) -> None:
+    # Say in the schema what the validator below refuses: a title may be left out but not
+    # null, and a body must name `key` or `title` (`by` alone changes nothing).
+    title = schema["properties"]["title"]
+    string = next(branch for branch in title.pop("anyOf") if branch.get("type") != "null")
+    title.update(string)
+    title.pop("default", None)
+    schema["anyOf"] = [{"required": ["key"]}, {"required": ["title"]}]
+
+
 class StoryUpdateIn(EditIn):
     """Set a story's client key or title; a field left out is left as it is."""
+
+    model_config = ConfigDict(json_schema_extra=_story_update_schema)
 
     key: ShortText | None = Field(
         None, description="Client story key (articles sent with it join this story); null drops it."
