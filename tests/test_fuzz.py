@@ -12,7 +12,6 @@ the guarded routes answer without a key.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -38,9 +37,7 @@ from schemathesis.specs.openapi.checks import (
 from service.app import create_app
 from service.config import Settings
 from service.core import Crosscheck
-from service.store.db import downgrade, make_engine
-
-POSTGRES = os.environ.get("CROSSCHECK_TEST_POSTGRES_URL")
+from tests.databases import DATABASES, empty_database
 
 EXAMPLES = 25
 
@@ -81,18 +78,7 @@ def store_seeds(client: TestClient, seed_texts: dict[str, str]) -> dict[str, str
 
 @pytest.fixture(
     scope="module",
-    params=[
-        "sqlite",
-        pytest.param(
-            "postgres",
-            marks=[
-                pytest.mark.postgres,
-                pytest.mark.skipif(
-                    not POSTGRES, reason="CROSSCHECK_TEST_POSTGRES_URL is not set (.ci/run sets it)"
-                ),
-            ],
-        ),
-    ],
+    params=DATABASES,
 )
 def fuzzed(
     request: pytest.FixtureRequest,
@@ -101,14 +87,7 @@ def fuzzed(
     seed_texts: dict[str, str],
 ) -> Iterator[Fuzzed]:
     """The app over a core on a database of either kind holding the two seeds, lifespan entered."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'fuzz.db'}"
-    else:
-        assert POSTGRES is not None
-        url = POSTGRES
-        engine = make_engine(url)
-        downgrade(engine)  # start from an empty schema: earlier runs leave their rows
-        engine.dispose()
+    url = empty_database(request.param, tmp_path_factory.mktemp("fuzz"))
     # Default settings but the rate limit: a few hundred requests a minute from one client is
     # the point here, and a wall of 429s would hide every other answer.
     fuzz_settings = Settings(database_url=url, demo_dir=None, rate_limit_requests=1_000_000)

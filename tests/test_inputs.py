@@ -7,7 +7,6 @@ import http.client
 import io
 import json
 import logging
-import os
 import threading
 import urllib.error
 import urllib.request
@@ -24,9 +23,7 @@ from service.api.problems import PROBLEM_MEDIA_TYPE
 from service.app import create_app
 from service.config import Settings
 from service.core import Crosscheck
-from service.store.db import downgrade, make_engine
-
-POSTGRES = os.environ.get("CROSSCHECK_TEST_POSTGRES_URL")
+from tests.databases import DATABASES, empty_database
 
 ARTICLE = """Fire destroys Millbrook bakery
 
@@ -37,31 +34,13 @@ Two firefighters were treated for smoke inhalation, fire chief Dana Morrow said.
 
 @pytest.fixture(
     scope="module",
-    params=[
-        "sqlite",
-        pytest.param(
-            "postgres",
-            marks=[
-                pytest.mark.postgres,
-                pytest.mark.skipif(
-                    not POSTGRES, reason="CROSSCHECK_TEST_POSTGRES_URL is not set (.ci/run sets it)"
-                ),
-            ],
-        ),
-    ],
+    params=DATABASES,
 )
 def client(
     request: pytest.FixtureRequest, core: Crosscheck, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[TestClient]:
     """The app over a core on an empty database of either kind, with the session's models."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('inputs') / 'inputs.db'}"
-    else:
-        assert POSTGRES is not None
-        url = POSTGRES
-        engine = make_engine(url)
-        downgrade(engine)  # start from an empty schema: earlier runs leave their rows
-        engine.dispose()
+    url = empty_database(request.param, tmp_path_factory.mktemp("inputs"))
     settings = Settings(database_url=url, demo_dir=None)
     built = Crosscheck(settings, models=core.models)
     with TestClient(create_app(settings, core=built)) as test_client:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,39 +15,19 @@ from service.core import Crosscheck
 from service.schemas import ArticleIn
 from service.store.db import downgrade, make_engine, migrate
 from service.store.tables import Article, ClaimRow, LinkRow, Story
+from tests.databases import DATABASES, POSTGRES, empty_database
 
 FIXTURES = Path(__file__).parent / "fixtures"
-POSTGRES = os.environ.get("CROSSCHECK_TEST_POSTGRES_URL")
 
 
 def _read(name: str) -> str:
     return (FIXTURES / name).read_text(encoding="utf-8")
 
 
-@pytest.fixture(
-    params=[
-        "sqlite",
-        pytest.param(
-            "postgres",
-            marks=[
-                pytest.mark.postgres,
-                pytest.mark.skipif(
-                    not POSTGRES, reason="CROSSCHECK_TEST_POSTGRES_URL is not set (.ci/run sets it)"
-                ),
-            ],
-        ),
-    ]
-)
+@pytest.fixture(params=DATABASES)
 def store(request: pytest.FixtureRequest, core: Crosscheck, tmp_path: Path) -> Iterator[Crosscheck]:
     """A core on an empty database of either kind, sharing the session's loaded models."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'store.db'}"
-    else:
-        assert POSTGRES is not None
-        url = POSTGRES
-        engine = make_engine(url)
-        downgrade(engine)  # start from an empty schema: earlier runs leave their rows
-        engine.dispose()
+    url = empty_database(request.param, tmp_path)
     built = Crosscheck(Settings(database_url=url), models=core.models)
     yield built
     built.close()

@@ -3,7 +3,6 @@ each recorded, revertible, and matched again where the comparisons changed."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,8 +20,7 @@ from service.core import Crosscheck
 from service.store.db import downgrade, make_engine
 from service.store.locks import lock_order
 from service.store.tables import ClaimRow, LinkRow, Story
-
-POSTGRES = os.environ.get("CROSSCHECK_TEST_POSTGRES_URL")
+from tests.databases import DATABASES, POSTGRES, empty_database
 
 # Two fires in two towns, each told by two outlets.
 BAKERY_GAZETTE = """Fire destroys Millbrook bakery
@@ -70,32 +68,12 @@ WAREHOUSE = ("Riverton Herald", "Canal Times")
 NOBODY_INSIDE = "Nobody was inside the building"
 
 
-@pytest.fixture(
-    params=[
-        "sqlite",
-        pytest.param(
-            "postgres",
-            marks=[
-                pytest.mark.postgres,
-                pytest.mark.skipif(
-                    not POSTGRES, reason="CROSSCHECK_TEST_POSTGRES_URL is not set (.ci/run sets it)"
-                ),
-            ],
-        ),
-    ]
-)
+@pytest.fixture(params=DATABASES)
 def client(
     request: pytest.FixtureRequest, core: Crosscheck, tmp_path: Path
 ) -> Iterator[TestClient]:
     """The app over a core on an empty database of either kind, with the session's models."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'edits.db'}"
-    else:
-        assert POSTGRES is not None
-        url = POSTGRES
-        engine = make_engine(url)
-        downgrade(engine)  # start from an empty schema: earlier runs leave their rows
-        engine.dispose()
+    url = empty_database(request.param, tmp_path)
     settings = Settings(database_url=url, demo_dir=None)
     built = Crosscheck(settings, models=core.models)
     with TestClient(create_app(settings, core=built)) as test_client:
