@@ -25,7 +25,6 @@ import os
 import pickle
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 from collections import Counter, defaultdict
@@ -40,6 +39,7 @@ ROOT = HERE.parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+from bench.release import release_tree  # noqa: E402
 from bench.stories.corpus import CORPORA, Document, documents, ingest_order, part_of  # noqa: E402
 
 # The ingest time of documents that state no publication time (all ECB+ documents sent at once).
@@ -309,24 +309,6 @@ def run(data: Path, corpora: Sequence[str], part: str, examples: int = 0) -> lis
 RELEASE = "ba03ae4"
 
 
-def _release_tree() -> tuple[str, Path]:
-    sha = subprocess.run(
-        ["git", "-C", str(ROOT), "rev-parse", "--short", RELEASE],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
-    tree = _cache_dir() / f"tree-{sha}"
-    if not tree.exists():
-        tree.mkdir()
-        with tempfile.TemporaryFile() as archive:
-            subprocess.run(["git", "-C", str(ROOT), "archive", sha], stdout=archive, check=True)
-            archive.seek(0)
-            with tarfile.open(fileobj=archive) as tar:
-                tar.extractall(tree, filter="data")
-    return sha, tree
-
-
 def _contested(code: Path, data: Path, part: str, out: Path) -> dict[str, Any]:
     if not out.exists():
         command = [sys.executable, str(HERE / "contested.py"), "--code", str(code)]
@@ -339,7 +321,7 @@ def contested_rows(data: Path, part: str) -> list[dict[str, Any]]:
     """The whole pipeline on the ECB+ documents of a part, release and this tree: stories
     (B³) and contested claims, with those whose contradicting evidence is another event's."""
     gold = {d.id: d.event for d in documents(data, "ecb")}
-    sha, tree = _release_tree()
+    sha, tree = release_tree(RELEASE, _cache_dir())
     rows = []
     with tempfile.TemporaryDirectory() as folder:
         for name, code, out in (

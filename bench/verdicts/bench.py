@@ -15,8 +15,6 @@ import json
 import os
 import subprocess
 import sys
-import tarfile
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +22,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.release import release_tree  # noqa: E402
 from bench.verdicts.score import load_gold, pair_scores, story_scores  # noqa: E402
 
 RELEASE = "ba03ae4"
@@ -63,23 +62,10 @@ def _predict(code: Path, data: Path, split: str, out: Path) -> dict[str, Any]:
 
 
 def _release(ref: str, data: Path, split: str) -> tuple[str, dict[str, Any]]:
-    sha = subprocess.run(
-        ["git", "-C", str(ROOT), "rev-parse", "--short", ref],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
+    sha, tree = release_tree(ref, _cache())
     cached = _cache() / f"{sha}-{split}-{_labels_digest()}.json"
     if cached.exists():
         return sha, dict(json.loads(cached.read_text(encoding="utf-8")))
-    tree = _cache() / f"tree-{sha}"
-    if not tree.exists():
-        tree.mkdir()
-        with tempfile.TemporaryFile() as archive:
-            subprocess.run(["git", "-C", str(ROOT), "archive", sha], stdout=archive, check=True)
-            archive.seek(0)
-            with tarfile.open(fileobj=archive) as tar:
-                tar.extractall(tree, filter="data")
     return sha, _predict(tree, data, split, cached)
 
 
