@@ -7,14 +7,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from service import cli
-from service.api.problems import PROBLEM_MEDIA_TYPE
 from service.app import create_app
 from service.config import AuthMode, Settings
 from service.core import Crosscheck
@@ -22,17 +20,9 @@ from service.errors import AuthenticationError
 from service.keys import secret_hash
 from service.schemas import Scope
 from service.store.tables import ApiKey, Article
+from tests.problems import assert_problem
 
 Factory = Callable[..., TestClient]
-
-
-def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
-    """The answer is a problem document with this status."""
-    assert response.status_code == status, response.text[:500]
-    assert response.headers["content-type"].startswith(PROBLEM_MEDIA_TYPE)
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status and body["detail"] and body["instance"]
-    return body
 
 
 def bearer(secret: str) -> dict[str, str]:

@@ -10,23 +10,18 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from service.api.problems import PROBLEM_MEDIA_TYPE
 from service.app import create_app
 from service.config import Settings
 from service.core import Crosscheck
+from tests.problems import assert_problem as problem_shape
 
 FURNITURE = "Close button\nReuse this content\n1 min read"
 FACT = "Iraqi security sources said they shot down two drones over Baghdad on Sunday. "
 
 
 def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
-    """The answer is a problem document (RFC 9457) with this status."""
-    assert response.status_code == status, response.text[:500]
-    assert response.headers["content-type"].startswith(PROBLEM_MEDIA_TYPE)
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status
-    for member in ("type", "title", "detail", "instance"):
-        assert isinstance(body[member], str) and body[member], member
+    """A problem document with this status, short enough not to echo the input."""
+    body = problem_shape(response, status)
     assert len(response.content) < 10_000, "an error answer must not echo the input"
     return body
 

@@ -19,11 +19,11 @@ import uvicorn
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from service.api.problems import PROBLEM_MEDIA_TYPE
 from service.app import create_app
 from service.config import Settings
 from service.core import Crosscheck
 from tests.databases import DATABASES, empty_database
+from tests.problems import assert_problem
 
 ARTICLE = """Fire destroys Millbrook bakery
 
@@ -46,17 +46,6 @@ def client(
     with TestClient(create_app(settings, core=built)) as test_client:
         yield test_client
     built.close()
-
-
-def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
-    """The answer is a problem document (RFC 9457) with this status."""
-    assert response.status_code == status, response.text[:500]
-    assert response.headers["content-type"].startswith(PROBLEM_MEDIA_TYPE)
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status
-    for member in ("type", "title", "detail", "instance"):
-        assert isinstance(body[member], str) and body[member], member
-    return body
 
 
 def article(tag: str, **fields: Any) -> dict[str, Any]:

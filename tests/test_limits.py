@@ -6,28 +6,19 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import httpx
 import pytest
 from fastapi.testclient import TestClient
 
 from service.api.limits import RateLimiter
-from service.api.problems import PROBLEM_MEDIA_TYPE
 from service.app import create_app
 from service.config import AuthMode, Settings
 from service.core import Crosscheck
 from service.errors import RateLimitedError
 from service.schemas import Scope
+from tests.problems import assert_problem
 
 Factory = Callable[..., TestClient]
 PAIR = {"pairs": [{"claim": "Two drones were shot down.", "evidence": "Three drones fell."}]}
-
-
-def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text[:500]
-    assert response.headers["content-type"].startswith(PROBLEM_MEDIA_TYPE)
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status and body["detail"] and body["instance"]
-    return body
 
 
 @pytest.fixture

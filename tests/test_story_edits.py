@@ -13,7 +13,6 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from service.api.problems import PROBLEM_MEDIA_TYPE
 from service.app import create_app
 from service.config import Settings
 from service.core import Crosscheck
@@ -21,6 +20,7 @@ from service.store.db import downgrade, make_engine
 from service.store.locks import lock_order
 from service.store.tables import ClaimRow, LinkRow, Story
 from tests.databases import DATABASES, POSTGRES, empty_database
+from tests.problems import assert_problem
 
 # Two fires in two towns, each told by two outlets.
 BAKERY_GAZETTE = """Fire destroys Millbrook bakery
@@ -156,14 +156,6 @@ def assert_verdicts_stored(client: TestClient, body: dict[str, Any]) -> None:
             ).all()
         )
     assert stored == {c["id"]: c["verdict"] for c in body["claim_list"]}
-
-
-def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text[:500]
-    assert response.headers["content-type"].startswith(PROBLEM_MEDIA_TYPE)
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status and body["detail"] and body["type"]
-    return body
 
 
 def edits(client: TestClient, story_id: str) -> list[dict[str, Any]]:
