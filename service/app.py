@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.concurrency import run_in_threadpool
 
+from service import dashboard
 from service.api import (
     articles,
     claims,
@@ -114,6 +115,7 @@ def create_app(
         characters=RateLimiter(
             settings.rate_limit_chars, "characters", "CROSSCHECK_RATE_LIMIT_CHARS"
         ),
+        login_path=dashboard.LOGIN_PATH,
     )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.state.metrics = metrics.RequestMetrics()
@@ -128,6 +130,7 @@ def create_app(
         )
     for module in (articles, stories, edits, claims, sources, compare, judge, health, metrics):
         app.include_router(module.router)
+    dashboard.install(app)
     _document_problems(app)
     return app
 
