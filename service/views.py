@@ -11,6 +11,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Protocol
 
 from models.labels import Reason, Relation, Verdict
 from service.assembly import contests
@@ -50,6 +51,37 @@ class Fragment:
     marked: bool = False
 
 
+class Counted(Protocol):
+    """Anything that counts claims by verdict: a story, a compare report's totals."""
+
+    @property
+    def claims(self) -> int: ...
+
+    @property
+    def corroborated(self) -> int: ...
+
+    @property
+    def contested(self) -> int: ...
+
+    @property
+    def single_source(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class Tally:
+    """Claims by verdict."""
+
+    claims: int
+    corroborated: int
+    contested: int
+    single_source: int
+
+    @classmethod
+    def of(cls, counted: Counted) -> Tally:
+        """The counts of a story or a report."""
+        return cls(counted.claims, counted.corroborated, counted.contested, counted.single_source)
+
+
 @dataclass(frozen=True)
 class StoryRow:
     """One story in the list."""
@@ -57,12 +89,8 @@ class StoryRow:
     id: str
     title: str
     updated: str
-    articles: int
     sources: int
-    claims: int
-    corroborated: int
-    contested: int
-    single_source: int
+    tally: Tally
 
 
 @dataclass(frozen=True)
@@ -129,10 +157,7 @@ class StoryPage:
 
     id: str
     title: str
-    claims: int
-    corroborated: int
-    contested: int
-    single_source: int
+    tally: Tally
     outlets: list[str]
     facts: list[FactRow]
     contests: list[Contest]
@@ -212,10 +237,7 @@ class ReportPage:
     """The compare report of pasted articles (nothing stored)."""
 
     articles: list[ReportArticle]
-    claims: int
-    corroborated: int
-    contested: int
-    single_source: int
+    tally: Tally
 
 
 def differing_words(a: str, b: str) -> tuple[list[Fragment], list[Fragment]]:
@@ -269,12 +291,8 @@ def story_list(page: StoriesPublic) -> StoryList:
             id=s.id,
             title=s.title or s.key or s.id,
             updated=f"{s.updated_at:%Y-%m-%d %H:%M} UTC",
-            articles=s.articles,
             sources=s.sources,
-            claims=s.claims,
-            corroborated=s.corroborated,
-            contested=s.contested,
-            single_source=s.single_source,
+            tally=Tally.of(s),
         )
         for s in page.data
     ]
@@ -365,10 +383,7 @@ def story_page(story: StoryPublic) -> StoryPage:
     return StoryPage(
         id=story.id,
         title=story.title or story.key or story.id,
-        claims=story.claims,
-        corroborated=story.corroborated,
-        contested=story.contested,
-        single_source=story.single_source,
+        tally=Tally.of(story),
         outlets=outlets,
         facts=[claim_map_row(g, outlets, claims) for g in story.claim_groups],
         contests=[
@@ -462,11 +477,4 @@ def report_page(report: CompareReport) -> ReportPage:
         )
         for i, a in enumerate(report.articles)
     ]
-    story = report.story
-    return ReportPage(
-        articles=articles,
-        claims=story.claims,
-        corroborated=story.corroborated,
-        contested=story.contested,
-        single_source=story.single_source,
-    )
+    return ReportPage(articles=articles, tally=Tally.of(report.story))
