@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -24,7 +24,7 @@ from models.errors import InputError
 from service import views
 from service.api.access import KEY_COOKIE
 from service.api.deps import MAX_OFFSET, CoreDep, Ident, SettingsDep
-from service.errors import AuthenticationError
+from service.errors import AuthenticationError, ForbiddenError
 from service.schemas import ArticleIn
 
 HERE = Path(__file__).parent
@@ -109,6 +109,7 @@ async def compare_page(request: Request, core: CoreDep, settings: SettingsDep) -
 
     A form that cannot be compared comes back filled in, with what is wrong (422).
     """
+    _same_site(request)
     slots = _slots({})
     try:
         slots = _slots(_form(await request.body()))
@@ -130,6 +131,7 @@ def key_form(
 @router.post(LOGIN_PATH)
 async def key_login(request: Request, core: CoreDep) -> Response:
     """Check the key and keep it in a cookie; an empty key forgets the cookie."""
+    _same_site(request)
     form = _form(await request.body())
     secret, target = _one(form, "key").strip(), _local(_one(form, "next") or "/")
     response: Response = RedirectResponse(target, status_code=303)
@@ -143,6 +145,17 @@ async def key_login(request: Request, core: CoreDep) -> Response:
     # HttpOnly: no script reads it; SameSite=Strict: no other site's form sends it.
     response.set_cookie(KEY_COOKIE, secret, httponly=True, samesite="strict", path="/")
     return response
+
+
+def _same_site(request: Request) -> None:
+    """Refuse a form that another site's page sent (a browser names the page's origin).
+
+    Raises:
+        ForbiddenError: the Origin header names another host.
+    """
+    origin = request.headers.get("origin")
+    if origin is not None and urlsplit(origin).netloc != request.headers.get("host"):
+        raise ForbiddenError("this form is accepted from this site's own pages only")
 
 
 def _form(body: bytes) -> dict[str, list[str]]:

@@ -149,3 +149,14 @@ def test_the_key_form_redirects_only_within_the_site(guarded: TestClient, target
     response = guarded.post("/key", data={"key": "", "next": target})
     assert response.status_code == 303 and response.headers["location"] == "/"
     assert f'{KEY_COOKIE}=""' in response.headers["set-cookie"]  # an empty key forgets it
+
+
+@pytest.mark.parametrize("path", ["/compare", "/key"])
+def test_a_form_sent_from_another_site_is_refused(pages: TestClient, path: str) -> None:
+    form = {"text": ["One.", "Two."], "key": [""]}
+    body = assert_problem(
+        pages.post(path, data=form, headers={"origin": "https://evil.example"}), 403
+    )
+    assert "own pages" in body["detail"]
+    own = pages.post(path, data=form, headers={"origin": "http://testserver"})
+    assert own.status_code != 403

@@ -296,3 +296,6 @@ def test_sources_page_lists_every_outlet(server: str, page: Page) -> None:
     cells = page.locator("table.sources tbody tr td:first-child")
     assert cells.all_inner_texts() == names
     shoot(page, "sources")
+    page.goto(server + "/key")
+    expect(page.locator("input[name=key]")).to_have_attribute("type", "password")
+    shoot(page, "key")
