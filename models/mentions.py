@@ -262,7 +262,10 @@ def quantities(span: Span) -> list[Quantity]:
     # Two counts of one thing in one event are parts of a whole ("one DART officer and four
     # Dallas police officers were killed"), never the whole.
     shared = Counter((q.counts, q.verb) for q in found if q.counts is not None)
-    return [replace(q, part=True) if shared[(q.counts, q.verb)] > 1 else q for q in found]
+    return [
+        replace(q, part=True) if q.counts is not None and shared[(q.counts, q.verb)] > 1 else q
+        for q in found
+    ]
 
 
 def _date_parts(
