@@ -45,7 +45,7 @@ def get_claim(claim_id: Ident, core: CoreDep) -> ClaimPublic:
 
 @router.get(
     "/{claim_id}/review",
-    response_class=JsonLdResponse,
+    response_model=None,
     responses={
         200: {
             "description": "A schema.org ClaimReview (JSON-LD).",
