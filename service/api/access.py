@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from service.api.docs import ASSET_ROUTE, DOCS_URL, OAUTH2_REDIRECT_URL, REDOC_URL
 from service.api.limits import RateLimiter
 from service.api.problems import domain_problem
 from service.config import AuthMode
@@ -23,7 +24,7 @@ from service.schemas import Scope as KeyScope
 
 # Probes and the API's own documentation answer everyone, without counting.
 OPEN_ROUTES = frozenset(
-    {"/healthz", "/readyz", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"}
+    {"/healthz", "/readyz", "/openapi.json", DOCS_URL, OAUTH2_REDIRECT_URL, REDOC_URL, ASSET_ROUTE}
 )
 # What an ingest key may post; every other write (story edits, reverts) needs admin.
 INGEST_ROUTES = frozenset(
