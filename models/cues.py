@@ -242,12 +242,14 @@ _TIMELINE = re.compile(
 )
 
 
-@comparison(Reason.DATE_MISMATCH, "the date or weekday of one event", ("cue_gate",), True)
+@comparison(Reason.DATE_MISMATCH, "the date or weekday of one event", ("cue_gate",), False)
 def date_mismatch(claim: Text, evidence: Text) -> Cue | None:
     """Different weekdays, days of the month or years for the same event of the same people.
 
     Dates of two steps of a timeline ("jailed in 2001", "jailed again in 2009") and of events
-    of different named people are not compared.
+    of different named people are not compared. Shown, not decisive: on the benchmark's train
+    and dev stories every date difference that would have contested a claim set two steps of
+    one story against each other ("killed Thursday" / "died Friday").
     """
     if _TIMELINE.search(claim.text) or _TIMELINE.search(evidence.text):
         return None

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -152,6 +153,11 @@ _ESTIMATE = re.compile(
     r"\b(at least|at most|more than|less than|fewer than|over|under|nearly|almost|about|"
     r"around|approximately|roughly|some|up to|as many as|an estimated|estimated)$"
 )
+CLOCK_DIGITS = re.compile(
+    r"\b\d{1,2}\s?:\s?\d\d\b(?:\s?[ap]\.?\s?m\b\.?)?|\b\d{1,2}\s?[ap]\.?\s?m\b\.?", re.IGNORECASE
+)
+"""A clock time in digits, spaced or not: "10:42", "3: 33 a. m.", "11 p.m."."""
+_STATE_VERBS = frozenset({"be", "have", "remain", "stay"})
 _PART_WORDS = frozenset({"other", "another", "additional", "remaining", "more", "further"})
 
 
@@ -206,6 +212,10 @@ def quantities(span: Span) -> list[Quantity]:
     """Numbers in a sentence with the noun each counts; dates, times and ordinals left out."""
     found: list[Quantity] = []
     skip = {t.i for ent in span.ents if ent.label_ in {"DATE", "TIME", "ORDINAL"} for t in ent}
+    # Clock times the tagger missed, spaced as some wires print them ("3: 33 a. m.").
+    for match in CLOCK_DIGITS.finditer(span.text):
+        clock = span.char_span(match.start(), match.end(), alignment_mode="expand")
+        skip.update(t.i for t in clock or ())
     used: set[int] = set()
     for token in span:
         if token.i in skip or token.i in used or token.pos_ != "NUM":
@@ -234,6 +244,7 @@ def quantities(span: Span) -> list[Quantity]:
             t.lower_ == "of" for t in span.doc[first.i : noun.i]
         )  # "two of four people"
         part = bool(_PART_WORDS & (between | set(before.split()[-2:]))) or partitive
+        verb = governing_verb(noun if noun is not None else group[-1])
         found.append(
             Quantity(
                 value=value,
@@ -241,12 +252,20 @@ def quantities(span: Span) -> list[Quantity]:
                 counts=_thing(noun) if noun is not None else None,
                 start=first.idx,
                 end=last.idx + len(last.text),
-                verb=governing_verb(noun if noun is not None else group[-1]),
+                # A count under "be" or "have" ("four victims are stable", "there are six
+                # victims") tells a state or a tally of some scope, not the count of an event.
+                verb=None if verb in _STATE_VERBS else verb,
                 exact=exact,
                 part=part,
             )
         )
-    return found
+    # Two counts of one thing in one event are parts of a whole ("one DART officer and four
+    # Dallas police officers were killed"), never the whole.
+    shared = Counter((q.counts, q.verb) for q in found if q.counts is not None)
+    return [
+        replace(q, part=True) if q.counts is not None and shared[(q.counts, q.verb)] > 1 else q
+        for q in found
+    ]
 
 
 def _date_parts(

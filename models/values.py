@@ -102,7 +102,7 @@ def ages(span: Span) -> list[Age]:
 _CLOCK = re.compile(
     r"\b(?:(?P<half>half past|quarter past|quarter to|quarter till)\s+)?"
     r"(?P<hour>\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
-    r"(?::(?P<minute>\d\d))?\s*(?:o'clock\s*)?"
+    r"(?:\s?:\s?(?P<minute>\d\d))?\s*(?:o'clock\s*)?"
     r"(?P<ampm>[ap]\.?\s?m\b\.?|in the (?:morning|afternoon|evening)|at night|tonight)?",
     re.IGNORECASE,
 )

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.concurrency import run_in_threadpool
 
@@ -17,6 +17,7 @@ from service.api import (
     articles,
     claims,
     compare,
+    docs,
     edits,
     health,
     judge,
@@ -25,6 +26,7 @@ from service.api import (
     stories,
 )
 from service.api.access import OPEN_ROUTES, AccessControl, keys_required
+from service.api.deps import refuse_unknown_query
 from service.api.limits import BodySizeLimit, RateLimiter, RequestTimeout
 from service.api.problems import (
     SafeJSONResponse,
@@ -97,7 +99,11 @@ def create_app(
         "or leave single-source.",
         description=DESCRIPTION,
         lifespan=lifespan,
+        # Served by `service.api.docs` from the service's own files, never from a CDN.
+        docs_url=None,
+        redoc_url=None,
         default_response_class=SafeJSONResponse,
+        dependencies=[Depends(refuse_unknown_query)],
     )
     app.state.settings = settings
     install_problem_handlers(app)
@@ -128,7 +134,18 @@ def create_app(
             allow_headers=["Authorization", "Content-Type"],
             expose_headers=["Location", "Retry-After"],
         )
-    for module in (articles, stories, edits, claims, sources, compare, judge, health, metrics):
+    for module in (
+        articles,
+        stories,
+        edits,
+        claims,
+        sources,
+        compare,
+        judge,
+        health,
+        metrics,
+        docs,
+    ):
         app.include_router(module.router)
     dashboard.install(app)
     _document_problems(app)
@@ -149,7 +166,8 @@ def _document_problems(app: FastAPI) -> None:
                     answers = operation.setdefault("responses", {})
                     # FastAPI documents its own 422 body on any route with parameters that
                     # lists no 422 itself; the app answers every 422 as a problem.
-                    if _is_default_422(answers.get("422")):
+                    # Every route refuses unknown query parameters (deps.refuse_unknown_query).
+                    if _is_default_422(answers.get("422")) or "422" not in answers:
                         answers["422"] = dict(invalid)
                     if path in OPEN_ROUTES:
                         continue

@@ -96,6 +96,17 @@ def contests(edge: Judged) -> bool:
     return edge.relation is Relation.CONTRADICTS and decisive(edge.reason)
 
 
+def stance(claim: ClaimNode, edge: EvidenceEdge) -> Relation | None:
+    """What one piece of evidence says of a claim between two outlets, as verdicts count it:
+    SUPPORTS or CONTRADICTS (a contradiction that contests) when it is independent, else None
+    (silent, too weak to contest, or from the claim's own outlet or origin)."""
+    if not independent(claim, edge):
+        return None
+    if contests(edge):
+        return Relation.CONTRADICTS
+    return Relation.SUPPORTS if edge.relation is Relation.SUPPORTS else None
+
+
 def judge_claim(claim: ClaimNode, edges: Iterable[tuple[int, EvidenceEdge]]) -> ClaimVerdict:
     """The verdict of one claim from its evidence.
 

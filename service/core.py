@@ -9,18 +9,19 @@ report) and `store.queries` (the read side).
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
-from typing import TypeVar
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar
 
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from models.errors import InputError, ModelMissingError
-from service import editing, keys
+from models.labels import Verdict
+from service import editing, export, keys
 from service.config import Settings
 from service.deadline import check_deadline
-from service.errors import ConflictError, WorkLimitError, check_batch
+from service.errors import ConflictError, NoReviewError, WorkLimitError, check_batch
 from service.ingest import store_article
 from service.keys import Principal
 from service.pipeline import Analysed, Models, analyse, work_of
@@ -29,16 +30,21 @@ from service.schemas import (
     ApiKeyPublic,
     ArticleIn,
     ArticlePublic,
+    ClaimFilter,
+    ClaimFound,
     ClaimPublic,
+    ClaimsPublic,
     CompareReport,
     JudgementPublic,
     JudgementsPublic,
     JudgePairIn,
     Scope,
+    SourceDetail,
     SourcesPublic,
     StoriesPublic,
     StoryEditPublic,
     StoryEditsPublic,
+    StoryFilter,
     StoryPublic,
     StoryUpdateIn,
     SubmitResponse,
@@ -48,6 +54,11 @@ from service.store import queries
 from service.store.db import Database, migrate
 
 T = TypeVar("T")
+
+MAX_PAGE = 100
+"""Most claims or stories one JSON page holds; exports stream any number."""
+EXPORT_BATCH = 200
+"""Claims read from the store per query while an export streams."""
 
 
 class Crosscheck:
@@ -206,20 +217,26 @@ class Crosscheck:
         with self.db.session() as session:
             return queries.article_public(session, article_id, min_checkworthiness)
 
-    def stories(self, offset: int = 0, limit: int = 20) -> StoriesPublic:
-        """A page of stories, most recently updated first."""
+    def stories(
+        self, offset: int = 0, limit: int = 20, filters: StoryFilter | None = None
+    ) -> StoriesPublic:
+        """A page of the stories that pass the filters, most recently updated first.
+
+        Raises:
+            InputError: the search text holds no word, or too many.
+        """
         with self.db.session() as session:
-            return queries.stories_page(session, offset, limit)
+            return queries.stories_page(session, offset, limit, filters)
 
     def story(self, story_id: str, min_checkworthiness: float | None = None) -> StoryPublic:
         """A story with its claims, verdicts, evidence and claim groups.
 
         Args:
-            story_id: The story.
+            story_id: The story's id, or the client's key for it.
             min_checkworthiness: Leave out claims scoring below this; the counts stay whole.
 
         Raises:
-            NotFoundError: no story has this id.
+            NotFoundError: no story has this id or key.
         """
         with self.db.session() as session:
             return queries.story_public(session, story_id, min_checkworthiness)
@@ -320,6 +337,86 @@ class Crosscheck:
         """One claim with its verdict and evidence. Raises NotFoundError."""
         with self.db.session() as session:
             return queries.claim_public(session, claim_id)
+
+    def claims(self, filters: ClaimFilter, offset: int = 0, limit: int = 20) -> ClaimsPublic:
+        """A page of the claims across the store that pass the filters, newest article first.
+
+        Raises:
+            NotFoundError: the story or the source the filters name is unknown.
+            InputError: the search text holds no word or too many, or limit is over MAX_PAGE.
+        """
+        if limit > MAX_PAGE:
+            raise InputError(
+                f"a page holds at most {MAX_PAGE} claims; ask for an export (format csv or "
+                "jsonl) to have more at once"
+            )
+        with self.db.session() as session:
+            return queries.claims_page(session, filters, offset, limit)
+
+    def export_claims(
+        self, filters: ClaimFilter, offset: int = 0, limit: int | None = None
+    ) -> Iterator[ClaimFound]:
+        """Every claim that passes the filters, from `offset` on and at most `limit`, in search
+        order, read from the store a batch at a time (each in its own short transaction, after
+        a cursor, so that claims stored meanwhile never shift the rest).
+
+        The filters are checked, and the first batch read, before this returns.
+
+        Raises:
+            NotFoundError: the story or the source the filters name is unknown.
+            InputError: the search text holds no word, or too many.
+        """
+        size = EXPORT_BATCH if limit is None else min(EXPORT_BATCH, limit)
+        with self.db.session() as session:
+            first, cursor = queries.claims_after(session, filters, None, size, offset)
+        return self._rest_of_export(filters, first, cursor, limit)
+
+    def _rest_of_export(
+        self,
+        filters: ClaimFilter,
+        batch: list[ClaimFound],
+        cursor: queries.ClaimKey | None,
+        limit: int | None,
+    ) -> Iterator[ClaimFound]:
+        left = limit
+        while batch:
+            if left is not None:
+                batch = batch[:left]
+                left -= len(batch)
+            yield from batch
+            if cursor is None or left == 0:
+                return
+            size = EXPORT_BATCH if left is None else min(EXPORT_BATCH, left)
+            with self.db.session() as session:
+                batch, cursor = queries.claims_after(session, filters, cursor, size)
+
+    def claim_review(self, claim_id: str, url: str) -> dict[str, Any]:
+        """A contested claim as a schema.org ClaimReview (JSON-LD) to embed in a page.
+
+        Args:
+            claim_id: The claim.
+            url: Where the review is served (its `url`).
+
+        Raises:
+            NotFoundError: no claim has this id; NoReviewError when it is not contested.
+        """
+        with self.db.session() as session:
+            claim = queries.claim_found(session, claim_id)
+            if claim.verdict is not Verdict.CONTESTED:
+                raise NoReviewError(claim_id, claim.verdict.value)
+            ids = [claim.article_id, *(e.article_id for e in claim.evidence if e.article_id)]
+            articles = queries.article_summaries(session, ids)
+        return export.claim_review(claim, articles, url)
+
+    def source(self, name: str) -> SourceDetail:
+        """One outlet: its claims by verdict, and the outlets it most often agrees and
+        disagrees with (claim pairs of independent evidence).
+
+        Raises:
+            NotFoundError: no outlet has this name.
+        """
+        with self.db.session() as session:
+            return queries.source_detail(session, name)
 
     def sources(self) -> SourcesPublic:
         """Every outlet with its share of corroborated, contested and single-source claims."""

@@ -15,6 +15,7 @@ __all__ = [
     "ForbiddenError",
     "InputError",
     "MergedStoryError",
+    "NoReviewError",
     "NotFoundError",
     "PayloadTooLargeError",
     "RateLimitedError",
@@ -27,8 +28,8 @@ __all__ = [
 class NotFoundError(CrosscheckError):
     """No stored object has the requested id (404)."""
 
-    def __init__(self, kind: str, ident: str) -> None:
-        super().__init__(f"no {kind} with id {ident!r}")
+    def __init__(self, kind: str, ident: str, by: str = "id") -> None:
+        super().__init__(f"no {kind} with {by} {ident!r}")
         self.kind = kind
         self.ident = ident
 
@@ -41,6 +42,17 @@ class MergedStoryError(NotFoundError):
         super().__init__("story", ident)
         self.args = (f"story {ident!r} was merged into story {merged_into!r}",)
         self.merged_into = merged_into
+
+
+class NoReviewError(NotFoundError):
+    """The claim exists but has no ClaimReview (404): only contested claims are reviewed."""
+
+    def __init__(self, ident: str, verdict: str) -> None:
+        super().__init__("claim review", ident)
+        self.args = (
+            f"claim {ident!r} is {verdict}: crosscheck writes a ClaimReview for contested "
+            "claims only",
+        )
 
 
 class ConflictError(CrosscheckError):

@@ -68,7 +68,8 @@ def _url(value: str) -> str:
     return value
 
 
-def _datetime_string(value: Any) -> Any:
+def datetime_string(value: Any) -> Any:
+    """The value, when it is a datetime or an ISO 8601 string (raises ValueError else)."""
     # Strict where pydantic is lax: a number is not a time (it would be read as epoch seconds).
     if isinstance(value, datetime) or (isinstance(value, str) and _ISO_DATE.match(value)):
         return value
@@ -84,7 +85,8 @@ def in_calendar(moment: datetime) -> datetime | None:
     return aware.astimezone(UTC)
 
 
-def _published(value: datetime) -> datetime:
+def published_time(value: datetime) -> datetime:
+    """The moment in UTC (raises ValueError outside 1900 to one day from now)."""
     moment = in_calendar(value)
     if moment is None:
         raise ValueError("must lie between 1900-01-01 and one day from now")
@@ -106,7 +108,7 @@ UrlText = Annotated[
     StringConstraints(max_length=2000, pattern=r'^https?://[^\x00-\x20\x7f-\x9f<>"`{}|\\^]+$'),
     AfterValidator(_url),
 ]
-PublishedAt = Annotated[datetime, BeforeValidator(_datetime_string), AfterValidator(_published)]
+PublishedAt = Annotated[datetime, BeforeValidator(datetime_string), AfterValidator(published_time)]
 
 SEED_EXAMPLE = (
     "Ismail Qaani, commander of the Islamic Revolutionary Guard Corps' expeditionary Quds Force, "
@@ -330,6 +332,91 @@ class SourcesPublic(BaseModel):
 
     data: list[SourcePublic]
     count: int
+
+
+class SourceAgreement(BaseModel):
+    """How often one outlet's claims and another outlet's words agree or clash."""
+
+    source: str = Field(description="The other outlet.")
+    agreeing: int = Field(
+        description="Claim pairs where one outlet's evidence supports the other's claim."
+    )
+    contradicting: int = Field(
+        description="Claim pairs where one outlet's evidence contests the other's claim "
+        "(a decisive contradiction, the kind that makes a claim contested)."
+    )
+    agreement_share: float = Field(
+        description="agreeing / (agreeing + contradicting): 1 always agrees, 0 always clashes."
+    )
+
+
+class VerdictCounts(BaseModel):
+    """Claims by verdict."""
+
+    corroborated: int
+    contested: int
+    single_source: int
+
+
+class SourceDetail(SourcePublic):
+    """One outlet: its claims by verdict, and the outlets it agrees and disagrees with.
+
+    A claim pair is one stored judgement: a claim of one outlet and the other outlet's sentence
+    about it, counted once in whichever direction it was judged. Only independent evidence
+    counts (another outlet and another origin, as for verdicts); silent pairs and
+    contradictions too weak to contest a claim count in neither column.
+    """
+
+    verdicts: VerdictCounts
+    agrees_with: list[SourceAgreement] = Field(
+        description="Outlets with at least one agreeing pair, most agreeing pairs first."
+    )
+    disagrees_with: list[SourceAgreement] = Field(
+        description="Outlets with at least one contradicting pair, most contradicting first."
+    )
+
+
+class ClaimFound(ClaimPublic):
+    """A claim with the story and article it belongs to, as a search across the store finds it."""
+
+    story_id: str
+    url: str | None = Field(description="URL of the claim's article, if one was given.")
+    title: str | None = Field(description="Title of the claim's article.")
+    published_at: datetime = Field(description="Publication time of the claim's article.")
+
+
+class ClaimsPublic(BaseModel):
+    """One page of claims, newest article first."""
+
+    data: list[ClaimFound]
+    count: int = Field(description="Number of matching claims in all.")
+    offset: int
+    limit: int
+
+
+class ClaimFilter(BaseModel):
+    """Which claims a search keeps; every field left out keeps all."""
+
+    model_config = ConfigDict(frozen=True)
+
+    verdict: Verdict | None = None
+    source: str | None = Field(None, description="The outlet's name.")
+    story: str | None = Field(None, description="The story's id or client key.")
+    q: str | None = Field(None, description="Words that the claim or its sentence all hold.")
+    since: datetime | None = Field(None, description="Articles published at or after this.")
+    min_checkworthiness: float | None = None
+
+
+class StoryFilter(BaseModel):
+    """Which stories a listing keeps; every field left out keeps all."""
+
+    model_config = ConfigDict(frozen=True)
+
+    q: str | None = Field(None, description="Words that one claim of the story all holds.")
+    since: datetime | None = Field(None, description="Stories updated at or after this.")
+    contested: bool | None = Field(
+        None, description="True: stories with a contested claim; False: stories without one."
+    )
 
 
 class CompareIn(Strict):

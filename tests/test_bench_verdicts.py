@@ -6,6 +6,7 @@ import json
 from collections import Counter
 from pathlib import Path
 
+from bench.verdicts.corpus import FRESH
 from bench.verdicts.score import Gold, pair_scores, prf, story_scores
 
 BENCH = Path(__file__).resolve().parents[1] / "bench" / "verdicts"
@@ -36,7 +37,9 @@ def test_labels_reference_sentences_and_split_by_incident() -> None:
         start, end = (int(x) for x in span.split("-"))
         assert article.startswith(("gv:", "ecb:")) and 0 <= start < end
     splits = Counter(ref["split"] for ref in refs.values())
-    assert set(splits) == {"train", "dev", "test"}
+    assert set(splits) == {"train", "dev", "test", "fresh"}
+    # The fresh held-out set is the incidents that follow the first set in the corpus's order.
+    assert splits["fresh"] == sum(FRESH.values())
     # Every pair of an incident was labelled.
     for incident, ref in refs.items():
         assert {r["pair"] for r in rows if r["incident"] == incident} == set(ref["pairs"])

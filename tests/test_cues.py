@@ -42,6 +42,21 @@ def test_number_mismatch_names_both_numbers(nlp: Language) -> None:
     assert evidence.text[cue.evidence_start : cue.evidence_end] == "three other drones"
 
 
+def test_counts_of_a_state_or_of_parts_never_clash_with_a_total(nlp: Language) -> None:
+    # A state of some of the victims, and a tally under "be", are no count of the event.
+    assert number_mismatch(nlp("Four victims are stable."), nlp("Six victims were shot.")) is None
+    assert number_mismatch(nlp("There are six victims."), nlp("Two victims were shot.")) is None
+    # Two counts of one thing in one event are parts that add up, not rival totals.
+    parts = nlp("One transit officer and four city police officers were killed.")
+    assert number_mismatch(nlp("The gunman killed five police officers."), parts) is None
+    assert number_mismatch(parts, nlp("The gunman killed five police officers.")) is None
+    # The same event verb still compares: "wounded" and "injured" are one kind of event.
+    cue = number_mismatch(
+        nlp("Seven other officers were wounded."), nlp("Nine other officers were injured.")
+    )
+    assert cue is not None and cue.reason is Reason.NUMBER_MISMATCH
+
+
 def test_numbers_of_different_things_do_not_clash(nlp: Language) -> None:
     assert number_mismatch(nlp("Two drones were shot down."), nlp("Three men died.")) is None
     assert number_mismatch(nlp("Two drones were shot down."), nlp("Two drones fell.")) is None

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Annotated
 
 import pytest
@@ -40,6 +41,7 @@ from service.core import Crosscheck
 from tests.databases import DATABASES, empty_database
 
 EXAMPLES = 25
+FIXTURES = Path(__file__).parent / "fixtures"
 
 CHECKS = [
     not_a_server_error,
@@ -58,7 +60,8 @@ class Fuzzed:
 
 
 def store_seeds(client: TestClient, seed_texts: dict[str, str]) -> dict[str, str]:
-    """Store the two seeds as one story and edit its title once: ids that answer 200."""
+    """Store the two seeds and a third outlet that contests them as one story, and edit its
+    title once: ids that answer 200 (the claim is contested, so that it has a review)."""
     articles = [
         {"text": text, "source": name, "story": "fuzz"} for name, text in seed_texts.items()
     ]
@@ -66,13 +69,19 @@ def store_seeds(client: TestClient, seed_texts: dict[str, str]) -> dict[str, str
     assert submitted.status_code == 201, submitted.text
     article = submitted.json()["data"][0]["article"]
     story_id = article["story_id"]
+    gulf = {"text": (FIXTURES / "gulf_ledger.txt").read_text(encoding="utf-8"), "story": "fuzz"}
+    third = client.post("/v1/articles", json={**gulf, "source": "Gulf Ledger"})
+    assert third.status_code == 201, third.text
+    claims = third.json()["data"][0]["article"]["claims"]
+    contested = next(c for c in claims if c["verdict"] == "contested")
     assert client.patch(f"/v1/stories/{story_id}", json={"title": "Fuzzed"}).status_code == 200
     edits = client.get(f"/v1/stories/{story_id}/edits").json()["data"]
     return {
         "article_id": article["id"],
         "story_id": story_id,
-        "claim_id": article["claims"][0]["id"],
+        "claim_id": contested["id"],
         "edit_id": edits[0]["id"],
+        "source_name": article["source"],
     }
 
 

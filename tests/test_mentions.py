@@ -7,6 +7,7 @@ from spacy.language import Language
 
 from models.mentions import dates, name_key, parse_number, quantities, same_actor
 from models.nlp import load_spacy
+from models.values import clock_times
 
 
 @pytest.fixture(scope="module")
@@ -40,6 +41,13 @@ def test_dates_are_not_quantities(nlp: Language) -> None:
     assert quantities(doc[:]) == []
     (mention, *_rest) = dates(doc[:])
     assert (11, 7) in mention.month_days and 2021 in mention.years
+
+
+def test_spaced_clock_times_are_times_not_counts(nlp: Language) -> None:
+    doc = nlp("The quake struck at 3: 33 a. m. local time, killing 12 people.")
+    assert [(q.value, q.counts) for q in quantities(doc[:])] == [(12, "people")]
+    (clock,) = clock_times(doc[:])
+    assert clock.text == "3: 33 a. m." and clock.low <= 3 * 60 + 33 <= clock.high
 
 
 def test_weekday_parsed(nlp: Language) -> None:

@@ -142,7 +142,7 @@ TARGETS = {
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
-    parser.add_argument("--split", default="test", choices=["train", "dev", "test"])
+    parser.add_argument("--split", default="test", choices=["train", "dev", "test", "fresh"])
     parser.add_argument("--baseline", default=RELEASE)
     args = parser.parse_args()
     data = args.data.resolve()

@@ -103,8 +103,14 @@ def load_articles(data: Path) -> dict[str, RawArticle]:
     return out
 
 
+# The first labelled set (split by `split_of`), then a fresh held-out set labelled later, after
+# the comparisons had been tuned: the next incidents of the same order, all in split "fresh".
+FIRST = {"gun": 34, "ecb": 14}
+FRESH = {"gun": 12, "ecb": 4}
+
+
 def pick_incidents(
-    data: Path, gun: int = 34, ecb: int = 14, per_incident: int = 4
+    data: Path, gun: int = FIRST["gun"], ecb: int = FIRST["ecb"], per_incident: int = 4
 ) -> Iterator[tuple[str, list[RawArticle]]]:
     """The benchmark's incidents, in a fixed pseudo-random order, each with up to
     `per_incident` articles of distinct outlets with a real body (≥ 600 characters)."""
@@ -113,6 +119,8 @@ def pick_incidents(
         (_ecb_incidents(data), ecb, 3),
     ):
         taken = 0
+        if wanted == 0:
+            continue
         for key in sorted(incidents, key=_rank):
             by_outlet: dict[str, RawArticle] = {}
             for article in sorted(incidents[key], key=lambda a: _rank(a.id)):
@@ -125,6 +133,18 @@ def pick_incidents(
             taken += 1
             if taken == wanted:
                 break
+
+
+def benchmark_incidents(data: Path) -> Iterator[tuple[str, list[RawArticle], str]]:
+    """Every labelled incident with its articles and its split: the first set's incidents in
+    train / dev / test, then the fresh held-out set's."""
+    first = FIRST["gun"] + FRESH["gun"], FIRST["ecb"] + FRESH["ecb"]
+    taken = {"gv": 0, "ecb": 0}
+    for key, articles in pick_incidents(data, gun=first[0], ecb=first[1]):
+        kind = key.split(":", 1)[0]
+        taken[kind] += 1
+        fresh = taken[kind] > FIRST["gun" if kind == "gv" else "ecb"]
+        yield key, articles, "fresh" if fresh else split_of(key)
 
 
 def split_of(incident: str) -> str:

@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from bench.verdicts.corpus import pick_incidents, split_of  # noqa: E402
+from bench.verdicts.corpus import benchmark_incidents  # noqa: E402
 
 _NUMBERISH = re.compile(
     r"\b(\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozen)\b", re.I
@@ -41,6 +41,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     parser.add_argument("--out", type=Path, default=Path("/tmp/crosscheck-packets"))
+    parser.add_argument(
+        "--split",
+        help="only the incidents of this split (e.g. fresh); their references are added to the "
+        "repository's refs.json, whose existing incidents are never rewritten",
+    )
     args = parser.parse_args()
 
     from models.embedder import Embedder
@@ -53,7 +58,9 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     refs: dict[str, dict[str, object]] = {}
     total = 0
-    for incident, articles in pick_incidents(args.data):
+    for incident, articles, split in benchmark_incidents(args.data):
+        if args.split and split != args.split:
+            continue
         docs = []
         for article in articles:
             try:
@@ -64,7 +71,7 @@ def main() -> None:
             continue
         letters = "ABCDEFGH"
         tags: dict[str, str] = {}
-        lines = [f"# Incident {incident} ({split_of(incident)})", ""]
+        lines = [f"# Incident {incident} ({split})", ""]
         sentences: list[list[tuple[str, str]]] = []
         for k, (article, doc) in enumerate(docs):
             lines.append(
@@ -116,10 +123,15 @@ def main() -> None:
             lines.append(f"   EVIDENCE {texts[tag_b]}")
         name = incident.replace(":", "_")
         (args.out / f"{name}.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
-        refs[incident] = {"split": split_of(incident), "sentences": tags, "pairs": pair_refs}
+        refs[incident] = {"split": split, "sentences": tags, "pairs": pair_refs}
         total += len(pairs)
-        print(f"{incident:14} {split_of(incident):5} articles {len(docs)} pairs {len(pairs)}")
+        print(f"{incident:14} {split:5} articles {len(docs)} pairs {len(pairs)}")
     (args.out / "refs.json").write_text(json.dumps(refs, indent=1), encoding="utf-8")
+    if args.split:
+        kept = ROOT / "bench" / "verdicts" / "refs.json"
+        known = json.loads(kept.read_text(encoding="utf-8"))
+        known.update({k: v for k, v in refs.items() if k not in known})
+        kept.write_text(json.dumps(known, indent=1) + "\n", encoding="utf-8")
     print(f"{len(refs)} incidents, {total} candidate pairs")
 
 

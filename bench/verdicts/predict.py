@@ -50,7 +50,7 @@ def main() -> None:
     sys.path[:0] = [str(args.code.resolve()), str(HERE)]
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-    from corpus import load_articles, pick_incidents, split_of  # type: ignore[import-not-found]
+    from corpus import benchmark_incidents, load_articles  # type: ignore[import-not-found]
 
     from service.config import Settings
     from service.pipeline import Models, analyse
@@ -90,8 +90,8 @@ def main() -> None:
     for article in articles.values():
         all_by_incident.setdefault(article.incident, []).append(article)
     started = time.perf_counter()
-    for incident, chosen in pick_incidents(args.data):
-        if incident not in wanted or split_of(incident) != args.split:
+    for incident, chosen, split in benchmark_incidents(args.data):
+        if incident not in wanted or split != args.split:
             continue
         labelled = {a.id for a in chosen}
         outlets = {a.outlet for a in chosen}

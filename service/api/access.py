@@ -16,6 +16,7 @@ from starlette.responses import RedirectResponse
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from service.api.docs import ASSET_ROUTE, DOCS_URL, OAUTH2_REDIRECT_URL, REDOC_URL
 from service.api.limits import RateLimiter
 from service.api.problems import domain_problem
 from service.config import AuthMode
@@ -29,10 +30,11 @@ OPEN_ROUTES = frozenset(
     {
         "/healthz",
         "/readyz",
-        "/docs",
-        "/docs/oauth2-redirect",
-        "/redoc",
         "/openapi.json",
+        DOCS_URL,
+        OAUTH2_REDIRECT_URL,
+        REDOC_URL,
+        ASSET_ROUTE,
         "/static",
         "/key",
     }

@@ -40,7 +40,8 @@ PROBLEM_TYPE_BASE = "urn:crosscheck:problem:"
 MAX_ERRORS = 20  # a long batch of bad articles must not make an even longer answer
 
 
-def _escape_markup(text: str) -> str:
+def escape_markup(text: str) -> str:
+    """The text with `<`, `>` and `&` as JSON escapes: JSON still, never live markup."""
     # JSON parsers decode these escapes back, but the bytes on the wire never hold markup a
     # browser could sniff and render (the same guard Go's encoding/json applies).
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
@@ -52,7 +53,7 @@ class SafeJSONResponse(JSONResponse):
     def render(self, content: Any) -> bytes:
         """Serialise compactly, with markup characters escaped."""
         text = json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-        return _escape_markup(text).encode("utf-8")
+        return escape_markup(text).encode("utf-8")
 
 
 class ProblemResponse(SafeJSONResponse):
@@ -318,8 +319,9 @@ _STATUS_DOCS = {
     409: "The request conflicts with the stored state: a story key already taken, an edit "
     "already reverted, or a later edit that depends on this one.",
     413: "The body is larger than the configured limit.",
-    422: "The request is invalid: a field, a text that holds no claim, a batch too large, or "
-    "more work than the limits allow (sentences, longest sentence).",
+    422: "The request is invalid: a field, an unknown query parameter, a text that holds no "
+    "claim, a batch too large, or more work than the limits allow (sentences, longest "
+    "sentence).",
     429: "The key or client spent its requests or characters for the minute; see Retry-After.",
     503: "A component is not ready, or the request ran past its time limit.",
 }

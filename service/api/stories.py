@@ -4,12 +4,21 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Query, Response, status
+from fastapi import APIRouter, Body, Query, Request, Response, status
 
 from service.api import examples
-from service.api.deps import MAX_OFFSET, CoreDep, Ident, MinCheckworthiness
+from service.api.deps import (
+    CoreDep,
+    Ident,
+    MinCheckworthiness,
+    Offset,
+    StoryClaimFilterDep,
+    StoryFilterDep,
+)
+from service.api.exports import EXPORT_RESPONSES, ExportLimit, FormatQuery, claims_answer
 from service.api.problems import problem_responses
 from service.schemas import (
+    ClaimsPublic,
     StoriesPublic,
     StoryEditsPublic,
     StoryMergeIn,
@@ -24,19 +33,39 @@ router = APIRouter(prefix="/v1/stories", tags=["stories"])
 @router.get("", responses=problem_responses(422))
 def list_stories(
     core: CoreDep,
-    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Stories to skip.")] = 0,
+    filters: StoryFilterDep,
+    offset: Offset = 0,
     limit: Annotated[int, Query(ge=1, le=100, description="Stories per page.")] = 20,
 ) -> StoriesPublic:
-    """A page of stories with their counts, most recently updated first."""
-    return core.stories(offset=offset, limit=limit)
+    """A page of stories with their counts, by words, date or contested claims; newest first."""
+    return core.stories(offset=offset, limit=limit, filters=filters)
 
 
 @router.get("/{story_id}", responses=problem_responses(404, 422))
 def get_story(
     story_id: Ident, core: CoreDep, min_checkworthiness: MinCheckworthiness = None
 ) -> StoryPublic:
-    """A story: its articles, every claim with verdict and evidence, and claims grouped by fact."""
+    """A story by id or client key: articles, claims with verdict and evidence, fact groups."""
     return core.story(story_id, min_checkworthiness=min_checkworthiness)
+
+
+@router.get(
+    "/{story_id}/claims",
+    response_model=ClaimsPublic,
+    responses={**EXPORT_RESPONSES, **problem_responses(404, 422)},
+)
+def list_story_claims(
+    story_id: Ident,
+    request: Request,
+    core: CoreDep,
+    filters: StoryClaimFilterDep,
+    offset: Offset = 0,
+    limit: ExportLimit = None,
+    format: FormatQuery = None,
+) -> ClaimsPublic | Response:
+    """A story's claims (id or key) a page at a time, filtered; or all of them as CSV or JSONL."""
+    story_filters = filters.model_copy(update={"story": story_id})
+    return claims_answer(core, request, story_filters, offset, limit, format, "story-claims")
 
 
 @router.patch("/{story_id}", responses=problem_responses(400, 404, 409, 413, 422))

@@ -6,35 +6,50 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from models.events import EventSignature
 from models.labels import Reason, Relation, Verdict
-from service.assembly import Assembly, ClaimNode, EvidenceEdge, assemble, group_verdict
+from service.assembly import (
+    Assembly,
+    ClaimNode,
+    EvidenceEdge,
+    assemble,
+    group_verdict,
+    stance,
+)
 from service.errors import MergedStoryError, NotFoundError
 from service.pipeline import vectors_from
 from service.schemas import (
     ArticlePublic,
     ArticleSummary,
     Attribution,
+    ClaimFilter,
+    ClaimFound,
     ClaimGroup,
     ClaimPublic,
+    ClaimsPublic,
     EditAction,
     Entity,
     EvidencePublic,
     GroupedClaim,
     MovedArticle,
     Quantity,
+    SourceAgreement,
+    SourceDetail,
     SourcePublic,
     SourcesPublic,
     StoriesPublic,
     StoryChange,
     StoryEditPublic,
     StoryEditsPublic,
+    StoryFilter,
     StoryPublic,
     StorySummary,
+    VerdictCounts,
 )
+from service.store.search import claims_matching
 from service.store.tables import Article, ClaimRow, LinkRow, Source, Story, StoryEdit
 from service.stories import JoinRule, Placement, outlet_keys
 
@@ -48,14 +63,10 @@ def worthy(claims: Sequence[ClaimRow], least: float | None) -> list[ClaimRow]:
     return [c for c in claims if least is None or c.checkworthiness >= least]
 
 
-def _assembled(
-    session: Session, claims: Sequence[ClaimRow]
-) -> tuple[Assembly, list[LinkRow], dict[str, str]]:
-    """The assembly of some stored claims with their links, and each article's outlet name."""
-    ids = [c.id for c in claims]
-    links = list(
-        session.scalars(select(LinkRow).where(LinkRow.claim_id.in_(ids)).order_by(LinkRow.id)).all()
-    )
+def _evidence_graph(
+    session: Session, claims: Sequence[ClaimRow], links: Sequence[LinkRow]
+) -> tuple[list[ClaimNode], list[EvidenceEdge], dict[str, str]]:
+    """Stored claims and links as the assembler sees them, and each article's outlet name."""
     article_ids = {c.article_id for c in claims} | {link.article_id for link in links}
     rows = session.execute(
         select(Article.id, Article.origin_id, Source.name, Source.domain)
@@ -89,6 +100,18 @@ def _assembled(
         )
         for link in links
     ]
+    return nodes, edges, names
+
+
+def _assembled(
+    session: Session, claims: Sequence[ClaimRow]
+) -> tuple[Assembly, list[LinkRow], dict[str, str]]:
+    """The assembly of some stored claims with their links, and each article's outlet name."""
+    ids = [c.id for c in claims]
+    links = list(
+        session.scalars(select(LinkRow).where(LinkRow.claim_id.in_(ids)).order_by(LinkRow.id)).all()
+    )
+    nodes, edges, names = _evidence_graph(session, claims, links)
     return assemble(nodes, edges), links, names
 
 
@@ -257,12 +280,53 @@ def live_story(session: Session, story_id: str) -> Story:
     return story
 
 
-def stories_page(session: Session, offset: int, limit: int) -> StoriesPublic:
-    """A page of stories, most recently updated first."""
-    total = session.scalar(select(func.count(Story.id)).where(LIVE)) or 0
+def find_story(session: Session, ident: str) -> Story:
+    """A story that was not merged away, by id or else by the client's key.
+
+    Raises:
+        MergedStoryError: the story was merged into another (a NotFoundError naming it).
+        NotFoundError: no story has this id or key.
+    """
+    story = session.get(Story, ident)
+    if story is None:
+        story = session.scalars(select(Story).where(Story.key == ident)).first()
+    if story is None:
+        raise NotFoundError("story", ident, by="id or key")
+    if story.merged_into is not None:
+        raise MergedStoryError(story.id, story.merged_into)
+    return story
+
+
+def _story_conditions(session: Session, filters: StoryFilter) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = [LIVE]
+    if filters.since is not None:
+        conditions.append(Story.updated_at >= filters.since)
+    claim_of_story = (
+        select(ClaimRow.id)
+        .join(Article, Article.id == ClaimRow.article_id)
+        .where(Article.story_id == Story.id)
+    )
+    if filters.contested is not None:
+        contested = exists(claim_of_story.where(ClaimRow.verdict == Verdict.CONTESTED.value))
+        conditions.append(contested if filters.contested else ~contested)
+    if filters.q is not None:
+        conditions.append(exists(claim_of_story.where(claims_matching(session, filters.q))))
+    return conditions
+
+
+def stories_page(
+    session: Session, offset: int, limit: int, filters: StoryFilter | None = None
+) -> StoriesPublic:
+    """A page of the stories that pass the filters, most recently updated first.
+
+    Raises:
+        InputError: the search text holds no word, or too many.
+    """
+    conditions = _story_conditions(session, filters or StoryFilter())
+    total = session.scalar(select(func.count(Story.id)).where(*conditions)) or 0
     page = session.scalars(
         select(Story)
-        .where(LIVE)
+        .where(*conditions)
         .order_by(Story.updated_at.desc(), Story.id)
         .offset(offset)
         .limit(limit)
@@ -279,21 +343,22 @@ def stories_page(session: Session, offset: int, limit: int) -> StoriesPublic:
 def story_public(
     session: Session, story_id: str, min_checkworthiness: float | None = None
 ) -> StoryPublic:
-    """A story with its claims, verdicts, evidence and claim groups.
+    """A story, by id or client key, with its claims, verdicts, evidence and claim groups.
 
     Raises:
-        NotFoundError: no story has this id, or it was merged into another (MergedStoryError).
+        NotFoundError: no story has this id or key, or it was merged into another
+            (MergedStoryError).
     """
-    story = live_story(session, story_id)
+    story = find_story(session, story_id)
     articles = session.scalars(
         select(Article)
-        .where(Article.story_id == story_id)
+        .where(Article.story_id == story.id)
         .options(selectinload(Article.claims))
         .order_by(Article.created_at)
     ).all()
     claims = worthy([c for a in articles for c in a.claims], min_checkworthiness)
     public, assembled = _claims_public(session, claims)
-    summary = story_summary(story, story_counts(session, [story_id])[story_id])
+    summary = story_summary(story, story_counts(session, [story.id])[story.id])
     return StoryPublic(
         **summary.model_dump(),
         article_list=[article_summary(a) for a in articles],
@@ -310,36 +375,260 @@ def claim_public(session: Session, claim_id: str) -> ClaimPublic:
     return claims_public(session, [row])[0]
 
 
-def sources_public(session: Session) -> SourcesPublic:
-    """Every outlet with its share of corroborated, contested and single-source claims."""
-    sources = session.scalars(select(Source).order_by(Source.name)).all()
-    n_articles = dict(
+ClaimKey = tuple[datetime, str, int]
+"""Where a claim stands in search order: its article's publication time, article id, index."""
+
+_CLAIM_ORDER = (Article.published_at.desc(), ClaimRow.article_id, ClaimRow.index)
+
+
+def _claim_conditions(session: Session, filters: ClaimFilter) -> list[ColumnElement[bool]]:
+    """The filters as conditions on claims joined to their articles.
+
+    Raises:
+        NotFoundError: the story or the source named is unknown (or the story merged away).
+        InputError: the search text holds no word, or too many.
+    """
+    conditions: list[ColumnElement[bool]] = []
+    if filters.verdict is not None:
+        conditions.append(ClaimRow.verdict == filters.verdict.value)
+    if filters.source is not None:
+        conditions.append(Article.source_id == find_source(session, filters.source).id)
+    if filters.story is not None:
+        conditions.append(Article.story_id == find_story(session, filters.story).id)
+    if filters.since is not None:
+        conditions.append(Article.published_at >= filters.since)
+    if filters.min_checkworthiness is not None:
+        conditions.append(ClaimRow.checkworthiness >= filters.min_checkworthiness)
+    if filters.q is not None:
+        conditions.append(claims_matching(session, filters.q))
+    return conditions
+
+
+def _claims_found(session: Session, rows: Sequence[tuple[ClaimRow, Article]]) -> list[ClaimFound]:
+    public = claims_public(session, [claim for claim, _article in rows])
+    return [
+        ClaimFound(
+            **p.model_dump(),
+            story_id=article.story_id,
+            url=article.url,
+            title=article.title,
+            published_at=_utc(article.published_at),
+        )
+        for p, (_claim, article) in zip(public, rows, strict=True)
+    ]
+
+
+def claims_page(session: Session, filters: ClaimFilter, offset: int, limit: int) -> ClaimsPublic:
+    """A page of the claims across the store that pass the filters, newest article first.
+
+    Raises:
+        NotFoundError: the story or the source named is unknown.
+        InputError: the search text holds no word, or too many.
+    """
+    conditions = _claim_conditions(session, filters)
+    joined = select(ClaimRow, Article).join(Article, Article.id == ClaimRow.article_id)
+    total = session.scalar(
+        select(func.count(ClaimRow.id))
+        .join(Article, Article.id == ClaimRow.article_id)
+        .where(*conditions)
+    )
+    rows = session.execute(
+        joined.where(*conditions).order_by(*_CLAIM_ORDER).offset(offset).limit(limit)
+    ).all()
+    found = _claims_found(session, [(r[0], r[1]) for r in rows])
+    return ClaimsPublic(data=found, count=total or 0, offset=offset, limit=limit)
+
+
+def claims_after(
+    session: Session, filters: ClaimFilter, after: ClaimKey | None, limit: int, offset: int = 0
+) -> tuple[list[ClaimFound], ClaimKey | None]:
+    """The next claims in search order after a cursor: pages that stay in place while claims
+    are added before them (exports page through the store this way).
+
+    Args:
+        session: The session.
+        filters: Which claims.
+        after: The cursor the previous batch returned; None to start.
+        limit: Most claims in the batch.
+        offset: Claims to skip first (with no cursor only).
+
+    Returns:
+        The claims and the cursor of the last one (None when the batch is empty).
+    """
+    conditions = _claim_conditions(session, filters)
+    if after is not None:
+        published, article_id, index = after
+        conditions.append(
+            or_(
+                Article.published_at < published,
+                and_(
+                    Article.published_at == published,
+                    or_(
+                        ClaimRow.article_id > article_id,
+                        and_(ClaimRow.article_id == article_id, ClaimRow.index > index),
+                    ),
+                ),
+            )
+        )
+    rows = session.execute(
+        select(ClaimRow, Article)
+        .join(Article, Article.id == ClaimRow.article_id)
+        .where(*conditions)
+        .order_by(*_CLAIM_ORDER)
+        .offset(offset if after is None else 0)
+        .limit(limit)
+    ).all()
+    pairs = [(r[0], r[1]) for r in rows]
+    if not pairs:
+        return [], None
+    last_claim, last_article = pairs[-1]
+    return _claims_found(session, pairs), (
+        last_article.published_at,
+        last_claim.article_id,
+        last_claim.index,
+    )
+
+
+def claim_found(session: Session, claim_id: str) -> ClaimFound:
+    """One claim with its story and article. Raises NotFoundError."""
+    row = session.get(ClaimRow, claim_id)
+    if row is None:
+        raise NotFoundError("claim", claim_id)
+    return _claims_found(session, [(row, row.article)])[0]
+
+
+def article_summaries(session: Session, article_ids: Sequence[str]) -> dict[str, ArticleSummary]:
+    """The stored articles among these ids, by id."""
+    rows = session.scalars(select(Article).where(Article.id.in_(set(article_ids)))).all()
+    return {a.id: article_summary(a) for a in rows}
+
+
+def find_source(session: Session, name: str) -> Source:
+    """An outlet by its name, or else by its name in any case.
+
+    Raises:
+        NotFoundError: no outlet has this name.
+    """
+    source = session.scalars(select(Source).where(Source.name == name)).first()
+    if source is None:
+        source = session.scalars(
+            select(Source).where(func.lower(Source.name) == name.lower()).order_by(Source.id)
+        ).first()
+    if source is None:
+        raise NotFoundError("source", name, by="name")
+    return source
+
+
+def _source_tallies(
+    session: Session, sources: Sequence[Source]
+) -> tuple[dict[int, int], dict[int, Counter[str]]]:
+    """Per outlet id: its number of articles, and its claims by verdict."""
+    ids = [s.id for s in sources]
+    n_articles: dict[int, int] = dict(
         session.execute(
-            select(Article.source_id, func.count(Article.id)).group_by(Article.source_id)
+            select(Article.source_id, func.count(Article.id))
+            .where(Article.source_id.in_(ids))
+            .group_by(Article.source_id)
         ).all()
     )
     tallies: dict[int, Counter[str]] = defaultdict(Counter)
     for source_id, verdict_value, n in session.execute(
         select(Article.source_id, ClaimRow.verdict, func.count(ClaimRow.id))
         .join(Article, Article.id == ClaimRow.article_id)
+        .where(Article.source_id.in_(ids))
         .group_by(Article.source_id, ClaimRow.verdict)
     ).all():
         tallies[source_id][verdict_value] = n
-    data = []
-    for source in sources:
-        tally = tallies[source.id]
-        total = sum(tally.values())
-        data.append(
-            SourcePublic(
-                name=source.name,
-                domain=source.domain,
-                articles=n_articles.get(source.id, 0),
-                claims=total,
-                corroborated_share=_share(tally, Verdict.CORROBORATED, total),
-                contested_share=_share(tally, Verdict.CONTESTED, total),
-                single_source_share=_share(tally, Verdict.SINGLE_SOURCE, total),
+    return n_articles, tallies
+
+
+def _source_public(source: Source, n_articles: int, tally: Counter[str]) -> SourcePublic:
+    total = sum(tally.values())
+    return SourcePublic(
+        name=source.name,
+        domain=source.domain,
+        articles=n_articles,
+        claims=total,
+        corroborated_share=_share(tally, Verdict.CORROBORATED, total),
+        contested_share=_share(tally, Verdict.CONTESTED, total),
+        single_source_share=_share(tally, Verdict.SINGLE_SOURCE, total),
+    )
+
+
+def source_agreement(session: Session, source: Source) -> list[SourceAgreement]:
+    """With each other outlet: the claim pairs where they agree and where they clash.
+
+    A pair is one stored link (a claim of one outlet, the other outlet's sentence about it),
+    in either direction; it counts as the assembler weighs evidence for verdicts (`stance`).
+    """
+    own = select(Article.id).where(Article.source_id == source.id)
+    touching = (
+        select(LinkRow.id)
+        .join(ClaimRow, ClaimRow.id == LinkRow.claim_id)
+        .where(or_(ClaimRow.article_id.in_(own), LinkRow.article_id.in_(own)))
+    )
+    links = session.scalars(
+        select(LinkRow).where(LinkRow.id.in_(touching)).order_by(LinkRow.id)
+    ).all()
+    claims = session.scalars(
+        select(ClaimRow).where(
+            ClaimRow.id.in_(select(LinkRow.claim_id).where(LinkRow.id.in_(touching)))
+        )
+    ).all()
+    nodes, edges, names = _evidence_graph(session, claims, links)
+    node = {n.id: n for n in nodes}
+    tally: dict[str, Counter[Relation]] = defaultdict(Counter)
+    for edge in edges:
+        claim = node[edge.claim]
+        pair = {names[claim.article], names[edge.article]}
+        if source.name not in pair or len(pair) == 1:
+            continue
+        relation = stance(claim, edge)
+        if relation is not None:
+            (other,) = pair - {source.name}
+            tally[other][relation] += 1
+    out = []
+    for other, counts in tally.items():
+        agreeing, contradicting = counts[Relation.SUPPORTS], counts[Relation.CONTRADICTS]
+        out.append(
+            SourceAgreement(
+                source=other,
+                agreeing=agreeing,
+                contradicting=contradicting,
+                agreement_share=round(agreeing / (agreeing + contradicting), 4),
             )
         )
+    return out
+
+
+def source_detail(session: Session, name: str) -> SourceDetail:
+    """One outlet: its claims by verdict and the outlets it agrees and disagrees with.
+
+    Raises:
+        NotFoundError: no outlet has this name.
+    """
+    source = find_source(session, name)
+    n_articles, tallies = _source_tallies(session, [source])
+    tally = tallies[source.id]
+    summary = _source_public(source, n_articles.get(source.id, 0), tally)
+    agreement = source_agreement(session, source)
+    return SourceDetail(
+        **summary.model_dump(),
+        verdicts=VerdictCounts(**{v.value: tally[v.value] for v in Verdict}),
+        agrees_with=sorted(
+            (a for a in agreement if a.agreeing), key=lambda a: (-a.agreeing, a.source)
+        ),
+        disagrees_with=sorted(
+            (a for a in agreement if a.contradicting), key=lambda a: (-a.contradicting, a.source)
+        ),
+    )
+
+
+def sources_public(session: Session) -> SourcesPublic:
+    """Every outlet with its share of corroborated, contested and single-source claims."""
+    sources = session.scalars(select(Source).order_by(Source.name)).all()
+    n_articles, tallies = _source_tallies(session, sources)
+    data = [_source_public(s, n_articles.get(s.id, 0), tallies[s.id]) for s in sources]
     return SourcesPublic(data=data, count=len(data))
 
 
