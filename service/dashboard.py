@@ -23,9 +23,17 @@ from starlette.concurrency import run_in_threadpool
 from models.errors import InputError
 from service import views
 from service.api.access import KEY_COOKIE
-from service.api.deps import MAX_OFFSET, CoreDep, Ident, SettingsDep
+from service.api.deps import (
+    CoreDep,
+    Ident,
+    Offset,
+    SettingsDep,
+    StoryFilterDep,
+    StoryOrderQuery,
+)
+from service.api.sources import SourceName
 from service.errors import AuthenticationError, ForbiddenError
-from service.schemas import ArticleIn
+from service.schemas import ArticleIn, StoryOrder
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
@@ -37,12 +45,14 @@ COMPARE_SLOTS = 3
 
 SECURITY_HEADERS = {
     # No inline script or style, nothing from elsewhere: text from an article cannot run.
+    # (Referrer-Policy same-origin, not no-referrer: with no-referrer a browser sends
+    # "Origin: null" on our own forms, which `_same_site` refuses.)
     "Content-Security-Policy": (
         "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
         "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
     ),
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",
 }
 
 templates = Jinja2Templates(
@@ -70,11 +80,22 @@ def page(request: Request, name: str, status_code: int = 200, **context: Any) ->
 def stories_page(
     request: Request,
     core: CoreDep,
-    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+    filters: StoryFilterDep,
+    offset: Offset = 0,
+    order: StoryOrderQuery = StoryOrder.NEWEST,
 ) -> HTMLResponse:
-    """The stories, most recently updated first."""
-    listing = views.story_list(core.stories(offset=offset, limit=PAGE_SIZE))
-    return page(request, "stories.html", listing=listing)
+    """The stories, newest or most contested first, searched by words.
+
+    A search the store cannot run (no word in it) comes back with the form and what is wrong
+    (422).
+    """
+    search = views.StorySearch(filters.q or "", order, bool(filters.contested))
+    try:
+        found = core.stories(offset=offset, limit=PAGE_SIZE, filters=filters, order=order)
+    except InputError as exc:
+        return page(request, "stories.html", 422, search=search, listing=None, error=str(exc))
+    listing = views.story_list(found, search)
+    return page(request, "stories.html", search=search, listing=listing, error=None)
 
 
 @router.get("/stories/{story_id}")
@@ -93,8 +114,16 @@ def claim_page(request: Request, claim_id: Ident, core: CoreDep) -> HTMLResponse
 
 @router.get("/sources")
 def sources_page(request: Request, core: CoreDep) -> HTMLResponse:
-    """Every outlet and how its claims fare."""
-    return page(request, "sources.html", sources=views.source_rows(core.sources()))
+    """Every outlet and how its claims fare, and how the main outlets agree with each other."""
+    sources = core.sources()
+    details = [core.source(name) for name in views.matrix_outlets(sources)]
+    return page(request, "sources.html", sources=views.sources_page(sources, details))
+
+
+@router.get("/sources/{source_name}")
+def source_page(request: Request, source_name: SourceName, core: CoreDep) -> HTMLResponse:
+    """One outlet: its claims by verdict, and the outlets it agrees and clashes with."""
+    return page(request, "source.html", source=views.source_page(core.source(source_name)))
 
 
 @router.get("/compare")

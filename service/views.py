@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
+from urllib.parse import quote, urlencode
 
 from models.labels import Reason, Relation, Verdict
 from service.assembly import contests
@@ -22,8 +23,12 @@ from service.schemas import (
     CompareEvidence,
     CompareReport,
     EvidencePublic,
+    SourceAgreement,
+    SourceDetail,
+    SourcePublic,
     SourcesPublic,
     StoriesPublic,
+    StoryOrder,
     StoryPublic,
 )
 
@@ -32,6 +37,8 @@ VERDICT_WORDS = {
     Verdict.CONTESTED: "contested",
     Verdict.SINGLE_SOURCE: "single source",
 }
+MATRIX_OUTLETS = 12
+"""Most outlets in the agreement matrix (those with the most claims): wider is unreadable."""
 _TOKENS = re.compile(r"\w+|[^\w\s]|\s+")
 
 
@@ -94,6 +101,26 @@ class StoryRow:
 
 
 @dataclass(frozen=True)
+class StorySearch:
+    """What the stories page was asked for: words, order, contested stories only."""
+
+    q: str
+    order: StoryOrder
+    contested: bool
+
+    def query(self, offset: int) -> str:
+        """The query string of this search at another offset."""
+        params: dict[str, str | int] = {"offset": offset} if offset else {}
+        if self.q:
+            params["q"] = self.q
+        if self.order is not StoryOrder.NEWEST:
+            params["order"] = self.order.value
+        if self.contested:
+            params["contested"] = "true"
+        return "?" + urlencode(params) if params else ""
+
+
+@dataclass(frozen=True)
 class StoryList:
     """The stories page: one page of stories and the links to the pages around it."""
 
@@ -101,8 +128,9 @@ class StoryList:
     count: int
     first: int
     last: int
-    previous_offset: int | None
-    next_offset: int | None
+    previous: str | None
+    """Query string of the page before, if any; `next` likewise."""
+    next: str | None
 
 
 @dataclass(frozen=True)
@@ -204,12 +232,55 @@ class SourceRow:
     """An outlet and how its claims fare, in per cent."""
 
     name: str
+    href: str
     domain: str
     articles: int
     claims: int
     corroborated: str
     contested: str
     single_source: str
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """How often two outlets agree and clash (independent claim pairs)."""
+
+    other: str
+    href: str
+    agreeing: int
+    contradicting: int
+    share: str
+    level: str
+    """agree (never clashes), clash (never agrees) or mixed."""
+
+
+@dataclass(frozen=True)
+class MatrixRow:
+    """An outlet's row of the agreement matrix: a cell per outlet, None where no pair."""
+
+    name: str
+    href: str
+    cells: list[Agreement | None]
+
+
+@dataclass(frozen=True)
+class SourcesPage:
+    """Every outlet, and the agreement matrix of those with the most claims."""
+
+    rows: list[SourceRow]
+    outlets: list[str]
+    matrix: list[MatrixRow]
+    left_out: int
+    """Outlets not in the matrix (it holds MATRIX_OUTLETS at most)."""
+
+
+@dataclass(frozen=True)
+class SourcePage:
+    """One outlet: its claims by verdict and every outlet it agrees or clashes with."""
+
+    row: SourceRow
+    tally: Tally
+    agreements: list[Agreement]
 
 
 @dataclass(frozen=True)
@@ -284,7 +355,7 @@ def _words(reason: Reason) -> str:
     return reason.value.replace("_", " ")
 
 
-def story_list(page: StoriesPublic) -> StoryList:
+def story_list(page: StoriesPublic, search: StorySearch) -> StoryList:
     """The rows of a page of stories and the offsets of its neighbours."""
     rows = [
         StoryRow(
@@ -302,8 +373,8 @@ def story_list(page: StoriesPublic) -> StoryList:
         count=page.count,
         first=page.offset + 1 if rows else 0,
         last=after,
-        previous_offset=max(page.offset - page.limit, 0) if page.offset > 0 else None,
-        next_offset=after if after < page.count else None,
+        previous=search.query(max(page.offset - page.limit, 0)) if page.offset > 0 else None,
+        next=search.query(after) if after < page.count else None,
     )
 
 
@@ -442,20 +513,79 @@ def claim_page(claim: ClaimPublic, article: ArticlePublic) -> ClaimPage:
     )
 
 
-def source_rows(sources: SourcesPublic) -> list[SourceRow]:
-    """Every outlet with its shares in per cent."""
-    return [
-        SourceRow(
-            name=s.name,
-            domain=s.domain or "",
-            articles=s.articles,
-            claims=s.claims,
-            corroborated=f"{s.corroborated_share:.0%}",
-            contested=f"{s.contested_share:.0%}",
-            single_source=f"{s.single_source_share:.0%}",
+def source_href(name: str) -> str:
+    """The page of an outlet."""
+    return "/sources/" + quote(name, safe="")
+
+
+def source_row(source: SourcePublic) -> SourceRow:
+    """An outlet with its shares in per cent."""
+    return SourceRow(
+        name=source.name,
+        href=source_href(source.name),
+        domain=source.domain or "",
+        articles=source.articles,
+        claims=source.claims,
+        corroborated=f"{source.corroborated_share:.0%}",
+        contested=f"{source.contested_share:.0%}",
+        single_source=f"{source.single_source_share:.0%}",
+    )
+
+
+def matrix_outlets(sources: SourcesPublic) -> list[str]:
+    """The outlets the agreement matrix shows: those with the most claims, by name."""
+    ranked = sorted(sources.data, key=lambda s: (-s.claims, s.name))[:MATRIX_OUTLETS]
+    return sorted(s.name for s in ranked)
+
+
+def agreement(pair: SourceAgreement) -> Agreement:
+    """One outlet's record with another."""
+    level = "agree" if not pair.contradicting else "clash" if not pair.agreeing else "mixed"
+    return Agreement(
+        other=pair.source,
+        href=source_href(pair.source),
+        agreeing=pair.agreeing,
+        contradicting=pair.contradicting,
+        share=f"{pair.agreement_share:.0%}",
+        level=level,
+    )
+
+
+def _agreements(detail: SourceDetail) -> dict[str, Agreement]:
+    # An outlet both agreed and clashed with is in both lists, with the same counts.
+    return {a.source: agreement(a) for a in (*detail.agrees_with, *detail.disagrees_with)}
+
+
+def sources_page(sources: SourcesPublic, details: Sequence[SourceDetail]) -> SourcesPage:
+    """The sources page: every outlet, and the matrix of the outlets `details` describe."""
+    outlets = [d.name for d in details]
+    matrix = []
+    for detail in details:
+        pairs = _agreements(detail)
+        matrix.append(
+            MatrixRow(detail.name, source_href(detail.name), [pairs.get(o) for o in outlets])
         )
-        for s in sources.data
-    ]
+    return SourcesPage(
+        rows=[source_row(s) for s in sources.data],
+        outlets=outlets,
+        matrix=matrix,
+        left_out=len(sources.data) - len(outlets),
+    )
+
+
+def source_page(detail: SourceDetail) -> SourcePage:
+    """One outlet's page: the outlets it meets, most claim pairs first."""
+    pairs = sorted(
+        _agreements(detail).values(), key=lambda a: (-(a.agreeing + a.contradicting), a.other)
+    )
+    verdicts = detail.verdicts
+    tally = Tally(
+        verdicts.corroborated + verdicts.contested + verdicts.single_source,
+        verdicts.corroborated,
+        verdicts.contested,
+        verdicts.single_source,
+    )
+    return SourcePage(row=source_row(detail), tally=tally, agreements=pairs)
 
 
 def report_page(report: CompareReport) -> ReportPage:

@@ -68,13 +68,28 @@ def test_an_empty_store_says_so(pages: TestClient) -> None:
     assert "No outlet yet" in pages.get("/sources").text
 
 
-@pytest.mark.parametrize("path", ["/stories/no-such-story", "/claims/no-such-claim"])
-def test_an_unknown_id_is_a_404_problem(pages: TestClient, path: str) -> None:
-    assert "no-such" in assert_problem(pages.get(path), 404)["detail"]
+@pytest.mark.parametrize(
+    ("path", "named"),
+    [
+        ("/stories/no-such-story", "no-such-story"),
+        ("/claims/no-such-claim", "no-such-claim"),
+        ("/sources/No%20such%20outlet", "No such outlet"),
+    ],
+)
+def test_an_unknown_id_is_a_404_problem(pages: TestClient, path: str, named: str) -> None:
+    assert named in assert_problem(pages.get(path), 404)["detail"]
 
 
-def test_a_bad_offset_is_a_422_problem(pages: TestClient) -> None:
-    assert_problem(pages.get("/?offset=-1"), 422)
+@pytest.mark.parametrize("query", ["offset=-1", "order=loudest", "contested=maybe"])
+def test_a_bad_listing_parameter_is_a_422_problem(pages: TestClient, query: str) -> None:
+    assert_problem(pages.get(f"/?{query}"), 422)
+
+
+def test_a_search_without_a_word_comes_back_with_the_form(pages: TestClient) -> None:
+    response = pages.get("/", params={"q": "&& --", "order": "contested"})
+    assert response.status_code == 422
+    assert 'role="alert"' in response.text and "word" in response.text
+    assert 'value="contested" selected' in response.text  # the form keeps what was asked
 
 
 def test_the_compare_form_wants_two_articles(pages: TestClient) -> None:

@@ -123,6 +123,28 @@ def test_stories_page_shows_the_demo_story(server: str, page: Page) -> None:
     shoot(page, "stories")
 
 
+def test_stories_by_words_and_by_contest(server: str, page: Page) -> None:
+    story = demo_story(server)
+    page.goto(server + "/")
+    page.locator("input[name=q]").fill("drones")
+    page.locator("button", has_text="Search").click()
+    expect(page).to_have_url(f"{server}/?q=drones&order=newest")
+    found = [s["id"] for s in api(server, "/v1/stories?q=drones")["data"]]
+    assert story["id"] in found
+    rows = page.locator("tr[data-story]")
+    assert [r.get_attribute("data-story") for r in rows.all()] == found
+    page.locator("input[name=q]").fill("zeppelin")
+    page.locator("button", has_text="Search").click()
+    expect(page.locator("main")).to_contain_text("No story matches")
+    page.goto(server + "/?order=contested")
+    ranked = api(server, "/v1/stories?order=contested")["data"]
+    counts = [s["contested"] for s in ranked]
+    assert counts == sorted(counts, reverse=True) and len(ranked) >= 2
+    ids = [r.get_attribute("data-story") for r in page.locator("tr[data-story]").all()]
+    assert ids == [s["id"] for s in ranked]
+    expect(page.locator("select[name=order]")).to_have_value("contested")
+
+
 def test_story_then_claim_by_clicks(server: str, page: Page) -> None:
     story = demo_story(server)
     page.goto(server + "/")
@@ -290,12 +312,34 @@ def test_compare_form_reports_without_storing(server: str, page: Page) -> None:
     shoot(page, "compare-report")
 
 
-def test_sources_page_lists_every_outlet(server: str, page: Page) -> None:
+def test_sources_page_and_its_agreement_matrix(server: str, page: Page) -> None:
     names = [s["name"] for s in api(server, "/v1/sources")["data"]]
     page.goto(server + "/sources")
     cells = page.locator("table.sources tbody tr td:first-child")
     assert cells.all_inner_texts() == names
+    rows = page.locator("#agreement-matrix tbody tr")
+    assert sorted(r.get_attribute("data-source") or "" for r in rows.all()) == sorted(names)
+    clashes = 0
+    for row in rows.all():
+        name = row.get_attribute("data-source") or ""
+        detail = api(server, f"/v1/sources/{name}")
+        pairs = {a["source"]: a for a in detail["agrees_with"] + detail["disagrees_with"]}
+        shown = row.locator("td.pair[data-other]")
+        assert sorted(c.get_attribute("data-other") or "" for c in shown.all()) == sorted(pairs)
+        for cell in shown.all():
+            pair = pairs[cell.get_attribute("data-other") or ""]
+            assert cell.get_attribute("data-agreeing") == str(pair["agreeing"])
+            assert cell.get_attribute("data-contradicting") == str(pair["contradicting"])
+            clashes += pair["contradicting"]
+    assert clashes > 0  # Gulf Ledger's planted contradictions are pairs that clash
     shoot(page, "sources")
+    page.locator("#agreement-matrix tbody th a", has_text=THIRD).click()
+    expect(page.locator("h1")).to_have_text(THIRD)
+    detail = api(server, f"/v1/sources/{THIRD}")
+    others = page.locator("#agreements tbody tr")
+    expected = {a["source"] for a in detail["agrees_with"] + detail["disagrees_with"]}
+    assert {r.get_attribute("data-other") for r in others.all()} == expected
+    shoot(page, "source")
     page.goto(server + "/key")
     expect(page.locator("input[name=key]")).to_have_attribute("type", "password")
     shoot(page, "key")

@@ -10,10 +10,27 @@ from service.schemas import (
     ClaimPublic,
     EvidencePublic,
     GroupedClaim,
+    SourceAgreement,
+    SourceDetail,
+    SourcesPublic,
     StoriesPublic,
+    StoryOrder,
     StorySummary,
+    VerdictCounts,
 )
-from service.views import Cell, Fragment, claim_map_row, differing_words, story_contests, story_list
+from service.views import (
+    MATRIX_OUTLETS,
+    Cell,
+    Fragment,
+    StorySearch,
+    claim_map_row,
+    differing_words,
+    matrix_outlets,
+    source_page,
+    sources_page,
+    story_contests,
+    story_list,
+)
 
 
 def marked(fragments: list[Fragment]) -> list[str]:
@@ -169,13 +186,73 @@ def summary(ident: str) -> StorySummary:
     )
 
 
+NEWEST = StorySearch("", StoryOrder.NEWEST, False)
+
+
 def test_story_list_pages() -> None:
     middle = story_list(
-        StoriesPublic(data=[summary("s3"), summary("s4")], count=5, offset=2, limit=2)
+        StoriesPublic(data=[summary("s3"), summary("s4")], count=5, offset=2, limit=2), NEWEST
     )
-    assert (middle.first, middle.last, middle.previous_offset, middle.next_offset) == (3, 4, 0, 4)
+    assert (middle.first, middle.last, middle.previous, middle.next) == (3, 4, "", "?offset=4")
     assert middle.rows[0].title == "s3"  # no title, no key: the id
-    last = story_list(StoriesPublic(data=[summary("s5")], count=5, offset=4, limit=2))
-    assert (last.previous_offset, last.next_offset) == (2, None)
-    empty = story_list(StoriesPublic(data=[], count=0, offset=0, limit=20))
-    assert (empty.first, empty.last, empty.previous_offset, empty.next_offset) == (0, 0, None, None)
+    last = story_list(StoriesPublic(data=[summary("s5")], count=5, offset=4, limit=2), NEWEST)
+    assert (last.previous, last.next) == ("?offset=2", None)
+    empty = story_list(StoriesPublic(data=[], count=0, offset=0, limit=20), NEWEST)
+    assert (empty.first, empty.last, empty.previous, empty.next) == (0, 0, None, None)
+
+
+def test_a_search_keeps_its_words_and_order_from_page_to_page() -> None:
+    search = StorySearch("two drones & more", StoryOrder.CONTESTED, True)
+    assert search.query(20) == "?offset=20&q=two+drones+%26+more&order=contested&contested=true"
+    assert search.query(0) == "?q=two+drones+%26+more&order=contested&contested=true"
+
+
+def pair(other: str, agreeing: int, contradicting: int) -> SourceAgreement:
+    share = agreeing / (agreeing + contradicting)
+    return SourceAgreement(
+        source=other, agreeing=agreeing, contradicting=contradicting, agreement_share=share
+    )
+
+
+def detail(name: str, *pairs: SourceAgreement) -> SourceDetail:
+    return SourceDetail(
+        name=name,
+        domain=None,
+        articles=1,
+        claims=4,
+        corroborated_share=0.5,
+        contested_share=0.25,
+        single_source_share=0.25,
+        verdicts=VerdictCounts(corroborated=2, contested=1, single_source=1),
+        agrees_with=[p for p in pairs if p.agreeing],
+        disagrees_with=[p for p in pairs if p.contradicting],
+    )
+
+
+def test_the_agreement_matrix_has_a_cell_per_pair_of_outlets() -> None:
+    a = detail("A / Wire", pair("B", 3, 1), pair("C", 0, 2))
+    b = detail("B", pair("A / Wire", 3, 1))
+    c = detail("C", pair("A / Wire", 0, 2))
+    listed = SourcesPublic(data=[a, b, c], count=3)
+    page = sources_page(listed, [a, b, c])
+    assert page.outlets == ["A / Wire", "B", "C"] and page.left_out == 0
+    first = page.matrix[0]
+    assert first.href == "/sources/A%20%2F%20Wire"
+    assert first.cells[0] is None  # an outlet is not paired with itself
+    cells = [(x.agreeing, x.contradicting, x.level, x.share) for x in first.cells if x]
+    assert cells == [(3, 1, "mixed", "75%"), (0, 2, "clash", "0%")]
+    assert [x.level if x else None for x in page.matrix[1].cells] == ["mixed", None, None]
+
+
+def test_the_matrix_keeps_the_outlets_with_most_claims() -> None:
+    many = [detail(f"S{i:02}") for i in range(MATRIX_OUTLETS + 3)]
+    many[-1] = many[-1].model_copy(update={"claims": 99})
+    chosen = matrix_outlets(SourcesPublic(data=many, count=len(many)))
+    assert len(chosen) == MATRIX_OUTLETS and f"S{MATRIX_OUTLETS + 2:02}" in chosen
+    assert chosen == sorted(chosen)
+
+
+def test_a_source_page_lists_the_outlets_it_meets_most_pairs_first() -> None:
+    page = source_page(detail("A", pair("B", 1, 0), pair("C", 2, 3)))
+    assert [(a.other, a.level) for a in page.agreements] == [("C", "mixed"), ("B", "agree")]
+    assert (page.tally.claims, page.tally.contested) == (4, 1)
