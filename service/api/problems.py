@@ -46,13 +46,18 @@ def _escape_markup(text: str) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
+def safe_json(content: Any) -> str:
+    """Compact JSON text without `<`, `>` or `&` (escaped): it carries no live markup."""
+    text = json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    return _escape_markup(text)
+
+
 class SafeJSONResponse(JSONResponse):
     """JSON whose bytes never contain `<`, `>` or `&`: no response can carry live markup."""
 
     def render(self, content: Any) -> bytes:
         """Serialise compactly, with markup characters escaped."""
-        text = json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-        return _escape_markup(text).encode("utf-8")
+        return safe_json(content).encode("utf-8")
 
 
 class ProblemResponse(SafeJSONResponse):
