@@ -259,3 +259,24 @@ def test_webhook_routes_need_an_admin_key(core: Crosscheck, settings: Settings) 
         )
         answer = client.get("/v1/webhooks", headers={"Authorization": f"Bearer {admin}"})
         assert answer.status_code == 200
+
+
+def test_a_webhook_gets_only_its_types_and_story_edits_too(client: TestClient) -> None:
+    with Receiver() as receiver:
+        hook = register(client, receiver.url, events=["story.edited"])
+        story_id = submit(client)["story_id"]  # article.added: not for this webhook
+        answer = client.patch(f"/v1/stories/{story_id}", json={"title": "Bakery fire"})
+        assert answer.status_code == 200, answer.text
+        (delivery,) = receiver.wait_for(1)
+        wait_for_log(client, hook["id"], 1)
+    event = json.loads(delivery.body)
+    (edit,) = client.get(f"/v1/stories/{story_id}/edits").json()["data"]
+    assert event["type"] == "story.edited" and event["story_id"] == story_id
+    assert event["data"] == {
+        "edit_id": edit["id"],
+        "action": "update",
+        "story_id": story_id,
+        "from_story_id": None,
+        "reverted": False,
+    }
+    assert len(receiver.received) == 1
