@@ -74,7 +74,14 @@ def _sse(event: Event) -> ServerSentEvent:
 @router.get(
     "",
     response_class=EventSourceResponse,
-    responses=problem_responses(404, 422),
+    responses={
+        200: {
+            "description": "Events as they are committed, with heartbeat comments; each "
+            "`data:` is one `EventPublic` object (`id`, `type`, `story_id`, `at`, `data`), "
+            "the body webhooks receive as well."
+        },
+        **problem_responses(404, 422),
+    },
 )
 async def stream_events(
     core: CoreDep,

@@ -333,13 +333,15 @@ _STATUS_DOCS = {
 def relabel_problem_media_type(schema: dict[str, Any]) -> dict[str, Any]:
     """Document error answers under application/problem+json, the type they are served as.
 
-    FastAPI files every `responses=` model under the route's own media type; this moves the
-    error statuses (4xx, 5xx) to the problem media type.
+    FastAPI files every `responses=` model under the route's own media type (JSON, or the
+    event stream's); this moves the error statuses (4xx, 5xx) to the problem media type.
     """
     for path_item in schema.get("paths", {}).values():
         for operation in path_item.values():
             for code, answer in operation.get("responses", {}).items():
                 content = answer.get("content", {})
-                if code[:1] in "45" and "application/json" in content:
-                    content[PROBLEM_MEDIA_TYPE] = content.pop("application/json")
+                if code[:1] not in "45":
+                    continue
+                for media_type in [m for m in content if m != PROBLEM_MEDIA_TYPE]:
+                    content[PROBLEM_MEDIA_TYPE] = content.pop(media_type)
     return schema
