@@ -430,6 +430,11 @@ class Crosscheck:
         with self.db.session() as session:
             return webhooks.get(session, webhook_id)
 
+    def update_webhook(self, webhook_id: str, active: bool) -> WebhookPublic:
+        """Pause (False) or resume (True) a webhook. Raises NotFoundError."""
+        with self.db.session() as session:
+            return webhooks.set_active(session, webhook_id, active)
+
     def delete_webhook(self, webhook_id: str) -> None:
         """Remove a webhook and its delivery log. Raises NotFoundError."""
         with self.db.session() as session:

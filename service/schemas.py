@@ -629,6 +629,16 @@ class WebhookIn(Strict):
     )
 
 
+class WebhookUpdateIn(Strict):
+    """Pause or resume a webhook."""
+
+    active: bool = Field(
+        strict=True,
+        description="False: no event is delivered to it, and retries due are dropped; true: "
+        "events committed from now on are.",
+    )
+
+
 class WebhookPublic(BaseModel):
     """A webhook as listed: never its secret."""
 

@@ -80,6 +80,13 @@ def listing(session: Session) -> list[WebhookPublic]:
     return [_public(row) for row in rows]
 
 
+def set_active(session: Session, webhook_id: str, active: bool) -> WebhookPublic:
+    """Pause or resume a webhook. Raises NotFoundError."""
+    row = _get(session, webhook_id)
+    row.active = active
+    return _public(row)
+
+
 def delete(session: Session, webhook_id: str) -> None:
     """Remove a webhook and its delivery log; retries still due for it are dropped.
 

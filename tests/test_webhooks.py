@@ -280,3 +280,21 @@ def test_a_webhook_gets_only_its_types_and_story_edits_too(client: TestClient) -
         "reverted": False,
     }
     assert len(receiver.received) == 1
+
+
+def test_a_paused_webhook_gets_nothing_until_resumed(client: TestClient) -> None:
+    with Receiver() as receiver:
+        hook = register(client, receiver.url, events=["article.added"])
+        paused = client.patch(f"/v1/webhooks/{hook['id']}", json={"active": False})
+        assert paused.status_code == 200 and paused.json()["active"] is False
+        assert "secret" not in paused.json()
+        submit(client)
+        assert client.patch(f"/v1/webhooks/{hook['id']}", json={"active": True}).json()["active"]
+        second = submit(client, ARTICLE + "\nThe bakery will reopen in the spring.")
+        (delivery,) = receiver.wait_for(1)
+        wait_for_log(client, hook["id"], 1)
+    # Only the article sent while it was active reached it.
+    assert json.loads(delivery.body)["data"]["article_id"] == second["id"]
+    assert len(receiver.received) == 1
+    assert_problem(client.patch("/v1/webhooks/nope", json={"active": True}), 404)
+    assert_problem(client.patch(f"/v1/webhooks/{hook['id']}", json={"active": "no"}), 422)

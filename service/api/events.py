@@ -97,8 +97,7 @@ async def stream_events(
         ),
     ] = None,
 ) -> AsyncIterable[ServerSentEvent]:
-    """Server-sent events as they are committed: `article.added`, `verdict.changed`,
-    `claim.contested`, `story.edited`; each `data:` is one event as JSON (`EventPublic`)."""
+    """Server-sent events of committed writes, filtered by story and type; resumable."""
     bus = core.events
     live = Stream(asyncio.get_running_loop(), settings.events_buffer)
     bus.subscribe(live)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Body, Query, Response, status
 
+from service.api import examples
 from service.api.deps import MAX_OFFSET, CoreDep, Ident
 from service.api.problems import problem_responses
 from service.schemas import (
@@ -14,6 +15,7 @@ from service.schemas import (
     WebhookIn,
     WebhookPublic,
     WebhooksPublic,
+    WebhookUpdateIn,
 )
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
@@ -24,7 +26,11 @@ router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
     status_code=status.HTTP_201_CREATED,
     responses=problem_responses(400, 413, 422),
 )
-def create_webhook(payload: WebhookIn, core: CoreDep, response: Response) -> WebhookCreated:
+def create_webhook(
+    payload: Annotated[WebhookIn, Body(openapi_examples=examples.WEBHOOK)],
+    core: CoreDep,
+    response: Response,
+) -> WebhookCreated:
     """Register a URL to receive events; this answer is the only one that shows the secret."""
     created = core.create_webhook(payload)
     response.headers["Location"] = f"{router.prefix}/{created.id}"
@@ -42,6 +48,16 @@ def list_webhooks(core: CoreDep) -> WebhooksPublic:
 def get_webhook(webhook_id: Ident, core: CoreDep) -> WebhookPublic:
     """One webhook, without its secret."""
     return core.webhook(webhook_id)
+
+
+@router.patch("/{webhook_id}", responses=problem_responses(400, 404, 413, 422))
+def update_webhook(
+    webhook_id: Ident,
+    payload: Annotated[WebhookUpdateIn, Body(openapi_examples=examples.UPDATE_WEBHOOK)],
+    core: CoreDep,
+) -> WebhookPublic:
+    """Pause (`active: false`) or resume the webhook."""
+    return core.update_webhook(webhook_id, payload.active)
 
 
 @router.get("/{webhook_id}/deliveries", responses=problem_responses(404, 422))
