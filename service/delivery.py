@@ -145,8 +145,9 @@ class Dispatcher:
         status: int | None = None
         error: str | None = None
         try:
-            response = self._client.post(url, content=body, headers=headers)
-            status = response.status_code
+            # Only the status counts: the receiver's body is never read (it could be endless).
+            with self._client.stream("POST", url, content=body, headers=headers) as response:
+                status = response.status_code
             if not 200 <= status < 300:
                 error = f"the receiver answered {status}"
         except httpx.HTTPError as exc:

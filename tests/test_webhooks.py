@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select
 
 from service.app import create_app
 from service.config import AuthMode, Settings
@@ -23,6 +24,7 @@ from service.core import Crosscheck
 from service.delivery import Dispatcher
 from service.events import EventBus
 from service.schemas import Scope
+from service.store.tables import WebhookDelivery
 from tests.databases import DATABASES, empty_database
 from tests.problems import assert_problem
 from tests.servers import Receiver, serving
@@ -298,3 +300,8 @@ def test_a_paused_webhook_gets_nothing_until_resumed(client: TestClient) -> None
     assert len(receiver.received) == 1
     assert_problem(client.patch("/v1/webhooks/nope", json={"active": True}), 404)
     assert_problem(client.patch(f"/v1/webhooks/{hook['id']}", json={"active": "no"}), 422)
+    # Deleting it takes its delivery log along, on either database.
+    assert client.delete(f"/v1/webhooks/{hook['id']}").status_code == 204
+    core: Crosscheck = client.app.state.core  # type: ignore[attr-defined]
+    with core.db.session() as session:
+        assert session.scalar(select(func.count(WebhookDelivery.id))) == 0
