@@ -420,7 +420,7 @@ class Crosscheck:
         with self.db.session() as session:
             return webhooks.create(session, hook)
 
-    def webhooks(self) -> list[WebhookPublic]:
+    def list_webhooks(self) -> list[WebhookPublic]:
         """Every webhook, oldest first, without secrets."""
         with self.db.session() as session:
             return webhooks.listing(session)

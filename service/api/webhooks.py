@@ -40,7 +40,7 @@ def create_webhook(
 @router.get("")
 def list_webhooks(core: CoreDep) -> WebhooksPublic:
     """Every webhook, oldest first, without secrets."""
-    data = core.webhooks()
+    data = core.list_webhooks()
     return WebhooksPublic(data=data, count=len(data))
 
 
