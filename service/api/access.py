@@ -30,6 +30,8 @@ OPEN_ROUTES = frozenset(
 INGEST_ROUTES = frozenset(
     {("POST", "/v1/articles"), ("POST", "/v1/compare"), ("POST", "/v1/judge")}
 )
+# Webhooks hold secrets and send data out: reading them needs admin as well.
+ADMIN_PREFIXES = ("/v1/webhooks",)
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 
@@ -37,7 +39,7 @@ def needed_scope(method: str, route: str, metrics_open: bool) -> KeyScope | None
     """The scope a request needs, by method and route template; None: open to everyone."""
     if route in OPEN_ROUTES or (route == "/metrics" and metrics_open):
         return None
-    if route == "/metrics":
+    if route == "/metrics" or route.startswith(ADMIN_PREFIXES):
         return KeyScope.ADMIN
     if method in ("GET", "HEAD"):
         return KeyScope.READ
