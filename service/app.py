@@ -19,11 +19,13 @@ from service.api import (
     compare,
     docs,
     edits,
+    events,
     health,
     judge,
     metrics,
     sources,
     stories,
+    webhooks,
 )
 from service.api.access import OPEN_ROUTES, AccessControl, keys_required
 from service.api.deps import refuse_unknown_query
@@ -36,6 +38,7 @@ from service.api.problems import (
 )
 from service.config import Settings
 from service.core import Crosscheck
+from service.delivery import Dispatcher
 from service.files import article_files, read_article
 
 log = logging.getLogger(__name__)
@@ -83,12 +86,16 @@ def create_app(
         owned = core is None
         built = await run_in_threadpool(Crosscheck, settings) if core is None else core
         app.state.core = built
+        dispatcher = Dispatcher(built.db, settings, built.events)
+        dispatcher.start()
         try:
             if settings.demo_dir is not None:
                 created, stored = await run_in_threadpool(load_demo, built, settings.demo_dir)
                 log.info("demo story: %d articles created, %d already stored", created, stored)
             yield
         finally:
+            built.events.close()
+            await run_in_threadpool(dispatcher.stop)
             if owned:
                 built.close()
 
@@ -130,8 +137,8 @@ def create_app(
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
-            allow_methods=["GET", "POST", "PATCH"],
-            allow_headers=["Authorization", "Content-Type"],
+            allow_methods=["GET", "POST", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "Last-Event-ID"],
             expose_headers=["Location", "Retry-After"],
         )
     for module in (
@@ -142,6 +149,8 @@ def create_app(
         sources,
         compare,
         judge,
+        events,
+        webhooks,
         health,
         metrics,
         docs,

@@ -148,6 +148,46 @@ class Settings(BaseSettings):
         "('[\"https://desk.example.org\"]'); none by default.",
     )
 
+    events_buffer: int = Field(
+        1_000,
+        gt=0,
+        le=1_000_000,
+        description="Events kept in memory for GET /v1/events to resume from (Last-Event-ID), "
+        "and most events waiting for one slow stream before it is closed.",
+    )
+    events_heartbeat_seconds: float = Field(
+        15.0,
+        gt=0,
+        description="Seconds of quiet after which GET /v1/events sends a comment, so that "
+        "proxies keep the stream open.",
+    )
+    webhook_attempts: int = Field(
+        5, gt=0, le=20, description="Most attempts to deliver one event to one webhook."
+    )
+    webhook_base_delay_seconds: float = Field(
+        2.0,
+        gt=0,
+        description="Wait before the second attempt of a delivery; each later one waits twice "
+        "as long as the one before, up to webhook_max_delay_seconds.",
+    )
+    webhook_max_delay_seconds: float = Field(
+        600.0, gt=0, description="Longest wait between two attempts of a delivery."
+    )
+    webhook_timeout_seconds: float = Field(
+        5.0,
+        gt=0,
+        le=60,
+        description="Time a webhook receiver has to answer one delivery before it counts as "
+        "failed.",
+    )
+    webhook_workers: int = Field(
+        2,
+        gt=0,
+        le=32,
+        description="Threads delivering webhooks, so one slow receiver does "
+        "not hold up the others.",
+    )
+
     @field_validator("judge_thresholds")
     @classmethod
     def _known_thresholds(cls, value: dict[str, float]) -> dict[str, float]:

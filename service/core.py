@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from sqlalchemy import text
@@ -18,10 +19,11 @@ from sqlalchemy.orm import Session
 
 from models.errors import InputError, ModelMissingError
 from models.labels import Verdict
-from service import editing, export, keys
+from service import editing, export, keys, webhooks
 from service.config import Settings
 from service.deadline import check_deadline
 from service.errors import ConflictError, NoReviewError, WorkLimitError, check_batch
+from service.events import EventBus, pending
 from service.ingest import store_article
 from service.keys import Principal
 from service.pipeline import Analysed, Models, analyse, work_of
@@ -35,6 +37,7 @@ from service.schemas import (
     ClaimPublic,
     ClaimsPublic,
     CompareReport,
+    DeliveriesPublic,
     JudgementPublic,
     JudgementsPublic,
     JudgePairIn,
@@ -50,9 +53,13 @@ from service.schemas import (
     StoryUpdateIn,
     SubmitResponse,
     SubmitResult,
+    WebhookCreated,
+    WebhookIn,
+    WebhookPublic,
 )
 from service.store import queries
 from service.store.db import Database, migrate
+from service.store.tables import StoryEdit
 
 T = TypeVar("T")
 
@@ -82,6 +89,18 @@ class Crosscheck:
         # One writer at a time in this process: a story is never matched by two threads at
         # once. Across processes on PostgreSQL, an advisory lock per story does the same.
         self._write_lock = threading.Lock()
+        # What committed writes change, told to live streams and webhooks (service.events).
+        self.events = EventBus(settings.events_buffer)
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Session]:
+        """One write, as the only writer of this process; once it commits, its events are
+        published (still under the lock, so that they come in the order of the commits)."""
+        with self._write_lock:
+            with self.db.session() as session:
+                recorded = pending(session)
+                yield session
+            self.events.publish(recorded.drafts())
 
     @property
     def models(self) -> Models:
@@ -170,7 +189,7 @@ class Crosscheck:
         key_id = key.id if key is not None else None
         for attempt in (1, 2):
             try:
-                with self._write_lock, self.db.session() as session:
+                with self._transaction() as session:
                     outcomes = [
                         store_article(session, item, self.models.judge, self.settings, key_id)
                         for item in analysed
@@ -247,6 +266,15 @@ class Crosscheck:
         with self.db.session() as session:
             return queries.story_public(session, story_id, min_checkworthiness)
 
+    def require_story(self, story_id: str) -> None:
+        """Check that a story exists and was not merged away.
+
+        Raises:
+            NotFoundError: no story has this id, or it was merged (MergedStoryError).
+        """
+        with self.db.session() as session:
+            queries.live_story(session, story_id)
+
     def _write(self, change: Callable[[Session], T]) -> T:
         """Run one edit in one transaction, as the only writer of this process.
 
@@ -254,8 +282,20 @@ class Crosscheck:
             ConflictError: another process gave a story the key this edit sets, meanwhile.
         """
         try:
-            with self._write_lock, self.db.session() as session:
-                return change(session)
+            with self._transaction() as session:
+                done = change(session)
+                if isinstance(done, StoryEdit):
+                    pending(session).story_edited(
+                        [s for s in (done.story_id, done.from_story_id) if s is not None],
+                        {
+                            "edit_id": done.id,
+                            "action": done.action,
+                            "story_id": done.story_id,
+                            "from_story_id": done.from_story_id,
+                            "reverted": done.reverted_at is not None,
+                        },
+                    )
+                return done
         except IntegrityError as exc:
             # The only unique value an edit writes is a story key: taken between check and commit.
             raise ConflictError("a story key this edit sets was taken meanwhile") from exc
@@ -477,3 +517,33 @@ class Crosscheck:
         """
         with self.db.session() as session:
             return keys.authenticate(session, secret)
+
+    def create_webhook(self, hook: WebhookIn) -> WebhookCreated:
+        """Register a webhook; the answer is the only one that shows its secret."""
+        with self.db.session() as session:
+            return webhooks.create(session, hook)
+
+    def list_webhooks(self) -> list[WebhookPublic]:
+        """Every webhook, oldest first, without secrets."""
+        with self.db.session() as session:
+            return webhooks.listing(session)
+
+    def webhook(self, webhook_id: str) -> WebhookPublic:
+        """One webhook, without its secret. Raises NotFoundError."""
+        with self.db.session() as session:
+            return webhooks.get(session, webhook_id)
+
+    def update_webhook(self, webhook_id: str, active: bool) -> WebhookPublic:
+        """Pause (False) or resume (True) a webhook. Raises NotFoundError."""
+        with self.db.session() as session:
+            return webhooks.set_active(session, webhook_id, active)
+
+    def delete_webhook(self, webhook_id: str) -> None:
+        """Remove a webhook and its delivery log. Raises NotFoundError."""
+        with self.db.session() as session:
+            webhooks.delete(session, webhook_id)
+
+    def deliveries(self, webhook_id: str, offset: int = 0, limit: int = 20) -> DeliveriesPublic:
+        """A page of a webhook's delivery attempts, newest first. Raises NotFoundError."""
+        with self.db.session() as session:
+            return webhooks.deliveries(session, webhook_id, offset, limit)

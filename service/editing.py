@@ -28,6 +28,7 @@ from models.labels import Reason, Relation
 from service.assembly import ClaimNode, EvidenceEdge, judge_claim
 from service.config import Settings
 from service.errors import ConflictError, EditError, NotFoundError
+from service.events import pending
 from service.matching import ClaimView, Link, SentenceView, Side, match
 from service.pipeline import attribution_from, new_id, vectors_from
 from service.schemas import EditAction, StoryUpdateIn
@@ -212,6 +213,19 @@ def update_verdict(session: Session, claim: ClaimRow) -> None:
             )
         )
     result = judge_claim(node, enumerate(edges))
+    pending(session).verdict(
+        claim_article.story_id,
+        {
+            "claim_id": claim.id,
+            "article_id": claim.article_id,
+            "source": claim_article.source.name,
+            "text": claim.text,
+        },
+        claim.verdict,
+        result.verdict.value,
+        result.supporting_origins,
+        result.contradicting_origins,
+    )
     claim.verdict = result.verdict.value
     claim.supporting_origins = result.supporting_origins
     claim.contradicting_origins = result.contradicting_origins

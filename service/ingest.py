@@ -11,6 +11,7 @@ from models.judge import Judge
 from models.labels import Verdict
 from service.config import Settings
 from service.editing import connect, stored_side, surviving, update_verdicts
+from service.events import pending
 from service.pipeline import Analysed, new_id, vector_bytes
 from service.store.locks import lock_stories
 from service.store.queries import placements_near
@@ -168,6 +169,9 @@ def store_article(
 
     new = item.side(article_id, article.origin_id)
     touched = {row.id for row in new_claims}
+    pending(session).article_added(
+        story.id, article_id, source.name, article.title, article.url, touched
+    )
     touched |= connect(session, new, [stored_side(o) for o in others], judge, settings)
     update_verdicts(session, touched)
     return article_id, True

@@ -674,3 +674,110 @@ class ApiKeyPublic(BaseModel):
     created_at: datetime
     last_used_at: datetime | None = Field(description="Last request made with it (to a minute).")
     revoked_at: datetime | None
+
+
+class EventType(StrEnum):
+    """What happened, as told by `GET /v1/events` and webhooks."""
+
+    ARTICLE_ADDED = "article.added"
+    """A new article was stored (data: article_id, source, title, url, claims)."""
+    VERDICT_CHANGED = "verdict.changed"
+    """A stored claim's verdict changed (data: the claim, `before` and `after`)."""
+    CLAIM_CONTESTED = "claim.contested"
+    """A claim became contested, a new one included (`before` is then null)."""
+    STORY_EDITED = "story.edited"
+    """An edit by hand (merge, split, move, key or title, or its revert) changed the story."""
+
+
+class EventPublic(BaseModel):
+    """One event: the `data:` of a server-sent event and the body of a webhook delivery."""
+
+    id: int = Field(
+        description="Increasing number of the event (the SSE `id`; `Last-Event-ID` resumes "
+        "after it)."
+    )
+    type: EventType
+    story_id: str = Field(description="The story it happened in.")
+    at: datetime = Field(description="When it was committed (UTC).")
+    data: dict[str, Any] = Field(description="What happened; its members depend on `type`.")
+
+
+def _unique_events(value: list[EventType]) -> list[EventType]:
+    return list(dict.fromkeys(value))
+
+
+class WebhookIn(Strict):
+    """A URL to receive events, and the secret that signs each delivery."""
+
+    url: UrlText = Field(description="Where events are posted: an http:// or https:// URL.")
+    events: Annotated[list[EventType], AfterValidator(_unique_events)] = Field(
+        default_factory=lambda: list(EventType),
+        min_length=1,
+        description="The event types to receive; every type when missing.",
+    )
+    secret: str = Field(
+        min_length=16,
+        max_length=300,
+        pattern=r"^[\x21-\x7e]+$",
+        description="Shared secret of 16 to 300 printable ASCII characters: each delivery "
+        "carries the HMAC-SHA256 of its timestamp and body made with it. Shown only in the "
+        "answer that creates the webhook.",
+    )
+
+
+class WebhookUpdateIn(Strict):
+    """Pause or resume a webhook."""
+
+    active: bool = Field(
+        strict=True,
+        description="False: no event is delivered to it, and retries due are dropped; true: "
+        "events committed from now on are.",
+    )
+
+
+class WebhookPublic(BaseModel):
+    """A webhook as listed: never its secret."""
+
+    id: str
+    url: str
+    events: list[EventType]
+    created_at: datetime
+    active: bool
+
+
+class WebhookCreated(WebhookPublic):
+    """The answer that creates a webhook: the only one that shows its secret."""
+
+    secret: str
+
+
+class WebhooksPublic(BaseModel):
+    """Every webhook, oldest first."""
+
+    data: list[WebhookPublic]
+    count: int
+
+
+class DeliveryPublic(BaseModel):
+    """One attempt to deliver an event to a webhook."""
+
+    id: int
+    event_id: int
+    event_type: EventType
+    attempt: int = Field(description="1 for the first try, then each retry.")
+    delivered: bool = Field(description="The receiver answered 2xx.")
+    status_code: int | None = Field(description="The receiver's status; null without answer.")
+    error: str | None = Field(description="Why the attempt failed; null when delivered.")
+    at: datetime
+    next_retry_at: datetime | None = Field(
+        description="When the next attempt is due; null when delivered or out of attempts."
+    )
+
+
+class DeliveriesPublic(BaseModel):
+    """A page of a webhook's delivery log, newest first."""
+
+    data: list[DeliveryPublic]
+    count: int
+    offset: int
+    limit: int

@@ -7,7 +7,6 @@ import http.client
 import io
 import json
 import logging
-import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -15,7 +14,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
@@ -24,6 +22,7 @@ from service.config import Settings
 from service.core import Crosscheck
 from tests.databases import DATABASES, empty_database
 from tests.problems import assert_problem
+from tests.servers import serving
 
 ARTICLE = """Fire destroys Millbrook bakery
 
@@ -230,19 +229,8 @@ def test_database_errors_never_log_parameters(
 def server(core: Crosscheck) -> Iterator[tuple[str, int]]:
     """uvicorn serving the session's core on a free local port, with a small body limit."""
     settings = core.settings.model_copy(update={"max_body_bytes": 64 * 1024})
-    app = create_app(settings, core=core)
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
-    running = uvicorn.Server(config)
-    thread = threading.Thread(target=running.run, daemon=True)
-    thread.start()
-    while not running.started:
-        if not thread.is_alive():
-            raise RuntimeError("the server did not start")
-        threading.Event().wait(0.05)
-    port = running.servers[0].sockets[0].getsockname()[1]
-    yield "127.0.0.1", port
-    running.should_exit = True
-    thread.join()
+    with serving(create_app(settings, core=core)) as address:
+        yield address
 
 
 def test_a_500_keeps_the_connection_usable(

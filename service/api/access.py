@@ -51,6 +51,8 @@ INGEST_ROUTES = frozenset(
 KEY_COOKIE = "crosscheck_key"
 """The cookie that carries a key for the dashboard's pages; the API (/v1) never reads it, so
 no other site can make a browser act with it there (and it is SameSite=Strict)."""
+# Webhooks hold secrets and send data out: reading them needs admin as well.
+ADMIN_PREFIXES = ("/v1/webhooks",)
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 
@@ -58,7 +60,7 @@ def needed_scope(method: str, route: str, metrics_open: bool) -> KeyScope | None
     """The scope a request needs, by method and route template; None: open to everyone."""
     if route in OPEN_ROUTES or (route == "/metrics" and metrics_open):
         return None
-    if route == "/metrics":
+    if route == "/metrics" or route.startswith(ADMIN_PREFIXES):
         return KeyScope.ADMIN
     if method in ("GET", "HEAD"):
         return KeyScope.READ

@@ -131,3 +131,23 @@ UPDATE_STORY: dict[str, dict[str, Any]] = {
 REVERT: dict[str, dict[str, Any]] = {
     "revert": {"summary": "Who reverts the edit", "value": {"by": "desk editor"}},
 }
+
+WEBHOOK: dict[str, dict[str, Any]] = {
+    "contested": {
+        "summary": "Tell a desk's server about contested claims and changed verdicts",
+        "value": {
+            "url": "https://desk.example.org/hooks/crosscheck",
+            "events": ["claim.contested", "verdict.changed"],
+            "secret": "a-long-random-string-of-yours",
+        },
+    },
+    "everything": {
+        "summary": "Every event type",
+        "value": {"url": "https://desk.example.org/hooks/all", "secret": "0123456789abcdef"},
+    },
+}
+
+UPDATE_WEBHOOK: dict[str, dict[str, Any]] = {
+    "pause": {"summary": "Pause deliveries", "value": {"active": False}},
+    "resume": {"summary": "Resume deliveries", "value": {"active": True}},
+}

@@ -47,13 +47,18 @@ def escape_markup(text: str) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
+def safe_json(content: Any) -> str:
+    """Compact JSON text without `<`, `>` or `&` (escaped): it carries no live markup."""
+    text = json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    return escape_markup(text)
+
+
 class SafeJSONResponse(JSONResponse):
     """JSON whose bytes never contain `<`, `>` or `&`: no response can carry live markup."""
 
     def render(self, content: Any) -> bytes:
         """Serialise compactly, with markup characters escaped."""
-        text = json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-        return escape_markup(text).encode("utf-8")
+        return safe_json(content).encode("utf-8")
 
 
 class ProblemResponse(SafeJSONResponse):
@@ -330,13 +335,15 @@ _STATUS_DOCS = {
 def relabel_problem_media_type(schema: dict[str, Any]) -> dict[str, Any]:
     """Document error answers under application/problem+json, the type they are served as.
 
-    FastAPI files every `responses=` model under the route's own media type; this moves the
-    error statuses (4xx, 5xx) to the problem media type.
+    FastAPI files every `responses=` model under the route's own media type (JSON, or the
+    event stream's); this moves the error statuses (4xx, 5xx) to the problem media type.
     """
     for path_item in schema.get("paths", {}).values():
         for operation in path_item.values():
             for code, answer in operation.get("responses", {}).items():
                 content = answer.get("content", {})
-                if code[:1] in "45" and "application/json" in content:
-                    content[PROBLEM_MEDIA_TYPE] = content.pop("application/json")
+                if code[:1] not in "45":
+                    continue
+                for media_type in [m for m in content if m != PROBLEM_MEDIA_TYPE]:
+                    content[PROBLEM_MEDIA_TYPE] = content.pop(media_type)
     return schema
