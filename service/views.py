@@ -190,6 +190,8 @@ class StoryPage:
     facts: list[FactRow]
     contests: list[Contest]
     articles: list[ArticleRow]
+    events: str
+    """The live events of the story (the page follows them)."""
     alone: int
     """Claims told by one outlet only (no row in the map)."""
 
@@ -467,6 +469,7 @@ def story_page(story: StoryPublic) -> StoryPage:
             ArticleRow(a.id, a.source, a.title or a.id, f"{a.published_at:%Y-%m-%d %H:%M} UTC")
             for a in story.article_list
         ],
+        events="/v1/events?" + urlencode({"story": story.id}),
         alone=sum(1 for c in story.claim_list if c.id not in grouped),
     )
 

@@ -115,6 +115,7 @@ def test_the_compare_form_refuses_bytes_that_are_not_utf8(pages: TestClient) -> 
 
 
 def test_without_a_key_a_page_sends_the_browser_to_the_key_form(guarded: TestClient) -> None:
+    assert_problem(guarded.get("/v1/events", params={"story": "no-such-story"}), 401)
     response = guarded.get("/sources")
     assert response.status_code == 303
     assert response.headers["location"] == "/key?next=/sources"
@@ -135,8 +136,11 @@ def test_a_key_in_the_cookie_opens_the_pages_but_never_the_api(
     guarded.cookies.set(KEY_COOKIE, secret)
     assert guarded.get("/sources").status_code == 200
     # The API reads keys from the Authorization header only: no other site can borrow the
-    # cookie there.
+    # cookie there. The one exception is the live events a story page follows (a read):
+    # the key is accepted, and the unknown story answers 404.
     assert_problem(guarded.get("/v1/sources"), 401)
+    assert_problem(guarded.get("/v1/events", params={"story": "no-such-story"}), 404)
+    assert_problem(guarded.post("/v1/articles", json={"text": "x"}), 401)
     # A read key may read pages, not compare (that needs ingest).
     assert_problem(guarded.post("/compare", data={"text": ["a", "b"]}), 403)
     guarded.cookies.clear()

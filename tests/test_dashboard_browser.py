@@ -45,6 +45,13 @@ Mustafa al-Kadhimi. <img src="x.png" onerror="window.pwned = 'onerror'">
 
 Officials said the attack <b onmouseover="window.pwned = 'hover'">killed 2 guards</b> at the gate.
 """
+LATE = """Desert Courier on the attack in Baghdad
+
+Iraqi Prime Minister Mustafa al-Kadhimi survived an attack on his home by a drone laden with
+explosives early on Sunday, officials said.
+
+Iraqi security sources said they shot down two other drones aimed at the residence.
+"""
 PASTED = '</textarea><script>window.pwned = "form";</script><img src=x onerror="window.pwned=1">'
 
 
@@ -58,7 +65,9 @@ def server(core: Crosscheck, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     url = f"http://127.0.0.1:{listener.getsockname()[1]}"
-    config = uvicorn.Config(create_app(settings, core=own), log_level="warning")
+    config = uvicorn.Config(
+        create_app(settings, core=own), log_level="warning", timeout_graceful_shutdown=5
+    )
     served = uvicorn.Server(config)
     thread = threading.Thread(target=served.run, kwargs={"sockets": [listener]}, daemon=True)
     thread.start()
@@ -343,3 +352,23 @@ def test_sources_page_and_its_agreement_matrix(server: str, page: Page) -> None:
     page.goto(server + "/key")
     expect(page.locator("input[name=key]")).to_have_attribute("type", "password")
     shoot(page, "key")
+
+
+def test_story_page_follows_its_story_live(server: str, page: Page) -> None:
+    """Last in this module: it adds a fourth outlet to the demo story."""
+    story = demo_story(server)
+    page.goto(f"{server}/stories/{story['id']}")
+    expect(page.locator("#live")).to_have_text("live", timeout=20_000)
+    assert "Desert Courier" not in page.locator("#claim-map thead").inner_text()
+    late = {"text": LATE, "source": "Desert Courier", "story": DEMO_STORY}
+    response = httpx.post(f"{server}/v1/articles", json=late, timeout=300)
+    assert response.status_code == 201, response.text[:500]
+    # No reload: the page reads itself again when the story's events arrive.
+    expect(page.locator("#claim-map thead th.outlet", has_text="Desert Courier")).to_have_count(
+        1, timeout=60_000
+    )
+    assert page.locator("#story").get_attribute("data-refreshed") is not None
+    assert page.evaluate("performance.getEntriesByType('navigation').length") == 1
+    after = demo_story(server)
+    expect(page.locator("#claim-map tbody tr")).to_have_count(len(after["claim_groups"]))
+    shoot(page, "story-live")

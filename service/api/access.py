@@ -49,8 +49,12 @@ INGEST_ROUTES = frozenset(
     }
 )
 KEY_COOKIE = "crosscheck_key"
-"""The cookie that carries a key for the dashboard's pages; the API (/v1) never reads it, so
-no other site can make a browser act with it there (and it is SameSite=Strict)."""
+"""The cookie that carries a key for the dashboard's pages; the API (/v1) reads it on
+COOKIE_API_ROUTES only, so no other site can make a browser act with it there (and it is
+SameSite=Strict)."""
+COOKIE_API_ROUTES = frozenset({("GET", "/v1/events")})
+"""API routes that a page calls with the cookie: the story page's live events (a browser's
+EventSource cannot send an Authorization header). Reads only."""
 # Webhooks hold secrets and send data out: reading them needs admin as well.
 ADMIN_PREFIXES = ("/v1/webhooks",)
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
@@ -117,6 +121,11 @@ def _match(routes: Any, scope: Scope) -> str | None:
 def is_page(route: str) -> bool:
     """Whether a route template is one of the dashboard's pages (not the API, not /metrics)."""
     return not route.startswith("/v1") and route != "/metrics"
+
+
+def reads_cookie(method: str, route: str) -> bool:
+    """Whether a request may bring its key in the dashboard's cookie."""
+    return is_page(route) or (method, route) in COOKIE_API_ROUTES
 
 
 def _cookie(scope: Scope, name: str) -> str | None:
@@ -189,7 +198,7 @@ class AccessControl:
             await self.app(scope, receive, send)
             return
         try:
-            key = await self._key(scope, needed, is_page(route))
+            key = await self._key(scope, needed, reads_cookie(scope["method"], route))
             client = scope.get("client")
             caller = f"key:{key.id}" if key else f"client:{client[0] if client else 'unknown'}"
             self.requests.take(caller)
@@ -210,15 +219,16 @@ class AccessControl:
         scope.setdefault("state", {})["api_key"] = key
         await self.app(scope, receive, send)
 
-    async def _key(self, scope: Scope, needed: KeyScope, page: bool) -> Principal | None:
+    async def _key(self, scope: Scope, needed: KeyScope, cookie: bool) -> Principal | None:
         """The request's key, checked; None where keys are optional and none was sent.
 
-        A page of the dashboard also takes the key from its cookie, when no header names one.
+        Where `cookie` allows (`reads_cookie`), the key may come in the dashboard's cookie
+        when no header names one.
         """
         if self.mode is AuthMode.OFF:
             return None
         secret = _bearer(scope)
-        if secret is None and page:
+        if secret is None and cookie:
             secret = _cookie(scope, KEY_COOKIE)
         if secret is None:
             if self.required:
