@@ -138,7 +138,7 @@ def test_text_search_hits_and_misses(stored: Stored) -> None:
 def test_filters(stored: Stored) -> None:
     client = stored.client
     contested = every_claim(client, "/v1/claims", verdict="contested")
-    assert len(contested) >= 3 and all(c["verdict"] == "contested" for c in contested)
+    assert len(contested) >= 2 and all(c["verdict"] == "contested" for c in contested)
     gulf = every_claim(client, "/v1/claims", source="gulf ledger")  # any case
     assert gulf and {c["source"] for c in gulf} == {"Gulf Ledger"}
     by_key = every_claim(client, "/v1/claims", story="drones")
@@ -235,7 +235,9 @@ def test_source_agreement(stored: Stored) -> None:
     gulf = client.get("/v1/sources/Gulf Ledger").json()
     assert gulf["name"] == "Gulf Ledger" and gulf["articles"] == 1
     assert sum(gulf["verdicts"].values()) == gulf["claims"] > 0
-    assert gulf["verdicts"]["contested"] >= 3
+    # Its planted place ("camped inside the Green Zone") contests; its other counts and day
+    # are shown only, as counts and dates decide nothing.
+    assert gulf["verdicts"]["contested"] >= 1
     clashes = {a["source"]: a for a in gulf["disagrees_with"]}
     assert "IranWire" in clashes and clashes["IranWire"]["contradicting"] >= 1
     assert "Springfield Daily" not in clashes
