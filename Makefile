@@ -47,6 +47,7 @@ bench-claims: $(STAMP)
 
 # Verdicts on real news (labelled incidents of ../shared/data/stories): the first release and
 # this tree side by side on the test split. SPLIT=dev for tuning; never tune on test.
+# SPLIT=fresh: the held-out set labelled after the comparisons were tuned.
 SPLIT ?= test
 bench-verdicts: $(STAMP)
 	HF_HUB_OFFLINE=1 $(PY) bench/verdicts/bench.py --data $(DATA) --split $(SPLIT)
