@@ -79,8 +79,10 @@ class Phase:
     latencies: list[float]
     """Of every answered request, in milliseconds."""
     errors: dict[str, int]
-    """Answers other than 200 by status, and requests without an answer (`transport`)."""
+    """Answers other than 200 by status, and requests without an answer by the exception."""
     ingested: int = 0
+    refused: int = 0
+    """Ingest requests refused with 422 (an article of real news that is furniture only)."""
 
     def percentile(self, share: float) -> float:
         """The latency below which `share` of the requests were answered, in ms."""
@@ -101,8 +103,9 @@ async def _reader(
         started = time.perf_counter()
         try:
             response = await client.get(path)
-        except httpx.TransportError:
-            phase.errors["transport"] = phase.errors.get("transport", 0) + 1
+        except httpx.TransportError as exc:
+            key = type(exc).__name__
+            phase.errors[key] = phase.errors.get(key, 0) + 1
             continue
         phase.latencies.append((time.perf_counter() - started) * 1000)
         if response.status_code != 200:
@@ -133,6 +136,8 @@ def _ingest(url: str, articles: Sequence[Payload], stop: threading.Event, phase:
             response = client.post("/v1/articles", json={"articles": list(articles[i : i + 2])})
             if response.status_code in (200, 201):
                 phase.ingested += sum(r["created"] for r in response.json()["data"])
+            elif response.status_code == 422:
+                phase.refused += 1
             else:
                 key = f"ingest {response.status_code}"
                 phase.errors[key] = phase.errors.get(key, 0) + 1
@@ -185,7 +190,7 @@ def table(phases: Sequence[Phase], readers: int) -> str:
         lines.append(
             f"| {phase.name} | {len(phase.latencies)} | {phase.rate:.1f} "
             f"| {phase.percentile(0.5):.0f} | {phase.percentile(0.99):.0f} | {errors} "
-            f"| {phase.ingested} |"
+            f"| {phase.ingested}{f' ({phase.refused} requests refused)' if phase.refused else ''} |"
         )
     first, second = phases[0], phases[-1]
     lines.append(
@@ -230,6 +235,9 @@ def main() -> None:
             )
         finally:
             server.stop()
+        if any(phase.errors for phase in phases):
+            # The server's warnings and errors (its access log is off) say what went wrong.
+            print((Path(tmp) / "log").read_text(errors="replace")[-4000:], file=sys.stderr)
     database = "PostgreSQL" if args.postgres else "SQLite file"
     print(f"\n{database}, {args.duration:.0f} s per phase, {os.cpu_count()} CPU cores\n")
     print(table(phases, args.readers))
