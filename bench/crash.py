@@ -6,12 +6,13 @@ Usage: python bench/crash.py [--data ../shared/data] [--articles 60] [--batch 10
     [--seed 7] [--no-sqlite] [--postgres URL]
 
 The articles are real local news (gun violence incidents of ../shared/data/stories), sent
-through the HTTP API in batches by one client. In each round one kill is armed: at a batch
-drawn at random, after a random share of a batch's duration, the server gets SIGKILL (while it
-analyses, while its transaction is open, after its commit but before the answer, or between
-requests). The server is restarted on the same store and the next round sends every article
-again, from the first; the last round runs without a kill. Every figure but the orphan rows is
-counted from the answers the client got against the rows of the database.
+through the HTTP API in batches by one client. In each round one kill is armed at a batch drawn
+at random: the server gets SIGKILL either after a random share of a batch's duration (mostly
+while the models work, where the time goes; sometimes while its transaction is open, or between
+requests), or as soon as the batch commits an article, before the answer is written. The server
+is restarted on the same store and the next round sends every article again, from the first;
+the last round runs without a kill. Every figure but the orphan rows is counted from the
+answers the client got against the rows of the database.
 
 `--postgres URL` runs on that PostgreSQL database as well; its crosscheck schema is DROPPED
 first (use a database of its own).
@@ -22,6 +23,7 @@ from __future__ import annotations
 import argparse
 import random
 import signal
+import subprocess
 import sys
 import tempfile
 import threading
@@ -274,25 +276,70 @@ def _submit(client: httpx.Client, items: Sequence[tuple[int, Payload]], ledger: 
     return took
 
 
+@dataclass(frozen=True)
+class Kill:
+    """Where a round's kill lands: in which batch, and when."""
+
+    batch: int
+    after: float | None
+    """Seconds into the batch, as a share of a typical batch's duration; None: as soon as the
+    batch commits an article (before the answer is written)."""
+
+    def describe(self) -> str:
+        """The kill in a few words, for the progress lines."""
+        when = "at its first commit" if self.after is None else f"after x{self.after:.2f}"
+        return f"kill armed at batch {self.batch}, {when}"
+
+
+def _watch_commit(
+    database_url: str, process: subprocess.Popen[bytes], stop: threading.Event
+) -> None:
+    """SIGKILL the server as soon as one more article is stored, or when told to stop."""
+    engine = make_engine(database_url)
+    stored = select(func.count()).select_from(Article)
+    try:
+        with engine.connect() as connection:
+            before = connection.scalar(stored)
+        while not stop.is_set():
+            with engine.connect() as connection:
+                if connection.scalar(stored) != before:
+                    break
+            stop.wait(0.005)
+    finally:
+        engine.dispose()
+        process.send_signal(signal.SIGKILL)
+
+
+def _arm(
+    server: Server, kill: Kill, typical: list[float], stop: threading.Event
+) -> threading.Thread:
+    process = server.process
+    assert process is not None
+    if kill.after is None:
+        killer = threading.Thread(target=_watch_commit, args=(server.database_url, process, stop))
+    else:
+        delay = kill.after * (sorted(typical)[len(typical) // 2] if typical else 10.0)
+        killer = threading.Timer(delay, process.send_signal, (signal.SIGKILL,))
+    killer.start()
+    return killer
+
+
 def _one_round(
     server: Server,
     batches: Sequence[Sequence[tuple[int, Payload]]],
     ledger: Ledger,
-    kill_at: tuple[int, float] | None,
+    kill: Kill | None,
     typical: list[float],
 ) -> None:
-    """Send every batch in order, arming a kill at batch kill_at[0] after kill_at[1] times a
-    typical batch's duration; stops at the first request the kill cuts."""
-    timer: threading.Timer | None = None
+    """Send every batch in order, with a kill armed as `kill` says; stops at the first request
+    the kill cuts."""
+    killer: threading.Thread | None = None
+    stop = threading.Event()
     answered = 0
     with httpx.Client(base_url=server.url, timeout=900) as client:
         for number, whole in enumerate(batches):
-            if kill_at is not None and number == kill_at[0]:
-                process = server.process
-                assert process is not None
-                delay = kill_at[1] * (sorted(typical)[len(typical) // 2] if typical else 10.0)
-                timer = threading.Timer(delay, process.send_signal, (signal.SIGKILL,))
-                timer.start()
+            if kill is not None and number == kill.batch:
+                killer = _arm(server, kill, typical, stop)
             batch = [item for item in whole if item[0] not in ledger.refused]
             if not batch:
                 continue
@@ -304,13 +351,15 @@ def _one_round(
                 break
     print(
         f"  round: {answered} of {len(batches)} batches answered"
-        + (f", kill armed at batch {kill_at[0]} (x{kill_at[1]:.2f})" if kill_at else ""),
+        + (f", {kill.describe()}" if kill else ""),
         file=sys.stderr,
         flush=True,
     )
-    if timer is not None:
-        # A kill armed near the end may come after the last answer: it still happens.
-        timer.join()
+    if killer is not None:
+        # A kill that has not come by the last answer (no commit, or timed past the end)
+        # still happens: now, or when its time comes.
+        stop.set()
+        killer.join()
         server.kill()
         ledger.kills += 1
         server.start()
@@ -365,8 +414,11 @@ def run_crash(
         for _ in range(kills):
             # Without a measured batch yet, the first batch's duration is not known: kill later.
             first = 0 if typical else min(1, len(batches) - 1)
-            kill_at = (rng.randrange(first, len(batches)), rng.uniform(0.0, 1.25))
-            _one_round(server, batches, ledger, kill_at, typical)
+            # Half the kills come at a random moment (mostly while the models work, since
+            # that is where the time goes), half just after a commit, before the answer.
+            at = rng.randrange(first, len(batches))
+            kill = Kill(at, None) if rng.random() < 0.5 else Kill(at, rng.uniform(0.0, 1.25))
+            _one_round(server, batches, ledger, kill, typical)
         _one_round(server, batches, ledger, None, typical)
     finally:
         server.stop()
