@@ -64,10 +64,10 @@ class OrphanCheck:
     name: str
     tables: tuple[str, ...]
     """The tables whose relation it checks (every table of the schema is checked by one)."""
-    query: Select[tuple[int]]
+    query: Select[int]
 
 
-def _count(*where: Any) -> Select[tuple[int]]:
+def _count(*where: Any) -> Select[int]:
     return select(func.count()).where(*where)
 
 
@@ -443,7 +443,7 @@ def news_articles(data: Path, limit: int, per_incident: int = 3) -> list[Payload
 
     taken: dict[str | None, int] = defaultdict(int)
     incidents: dict[str | None, int] = {}
-    payloads = []
+    payloads: list[Payload] = []
     path = data / "stories" / "gun_violence_news_dev.jsonl.gz"
     for article in gun_violence(path, limit * 20):
         if taken[article.story] >= per_incident or len(payloads) >= limit:

@@ -171,6 +171,12 @@ def _story(ident: str, merged_into: str | None = None) -> Story:
     return Story(id=ident, created_at=now, updated_at=now, merged_into=merged_into)
 
 
+def _move_to_new_story(session: Session, article_id: str) -> None:
+    session.add(_story("s2"))
+    session.flush()
+    session.execute(update(Article).where(Article.id == article_id).values(story_id="s2"))
+
+
 # One way to break each relation: the check of that name must count it.
 BREAKS: dict[str, Callable[[Session], object]] = {
     "articles without their story": lambda s: s.execute(
@@ -207,11 +213,7 @@ BREAKS: dict[str, Callable[[Session], object]] = {
     "links whose origin article is missing": lambda s: s.execute(
         update(LinkRow).values(origin_id="gone")
     ),
-    "links between two stories": lambda s: (
-        s.add(_story("s2")),
-        s.flush(),
-        s.execute(update(Article).where(Article.id == "a2").values(story_id="s2")),
-    ),
+    "links between two stories": lambda s: _move_to_new_story(s, "a2"),
     "stories without articles (not merged away)": lambda s: s.add(_story("s3")),
     "stories merged into a missing story": lambda s: s.add(_story("s3", merged_into="gone")),
     "sources without articles": lambda s: s.add(Source(id=2, name="two")),
