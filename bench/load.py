@@ -187,10 +187,11 @@ def table(phases: Sequence[Phase], readers: int) -> str:
     ]
     for phase in phases:
         errors = ", ".join(f"{k}: {v}" for k, v in sorted(phase.errors.items())) or "0"
+        refused = f" (refused with 422: {phase.refused})" if phase.refused else ""
         lines.append(
             f"| {phase.name} | {len(phase.latencies)} | {phase.rate:.1f} "
             f"| {phase.percentile(0.5):.0f} | {phase.percentile(0.99):.0f} | {errors} "
-            f"| {phase.ingested}{f' ({phase.refused} requests refused)' if phase.refused else ''} |"
+            f"| {phase.ingested}{refused} |"
         )
     first, second = phases[0], phases[-1]
     lines.append(
