@@ -343,6 +343,9 @@ def without_examples(value: Any) -> Any:
     return value
 
 
+PARAMETER = re.compile(r"{(\w+)}")
+
+
 def test_json_answers_reference_no_outside_host(stored: Stored) -> None:
     """Every GET route (stored ids in its path) answers with no URL of another host but the
     article URLs clients gave and the schema.org vocabulary JSON-LD names."""
@@ -358,8 +361,11 @@ def test_json_answers_reference_no_outside_host(stored: Stored) -> None:
     schema = client.get("/openapi.json").json()
     checked = 0
     for path, item in schema["paths"].items():
-        if "get" not in item or "{edit_id}" in path:
+        if "get" not in item or any(name not in ids for name in PARAMETER.findall(path)):
             continue
+        answers = item["get"].get("responses", {}).get("200", {}).get("content", {})
+        if "text/event-stream" in answers:
+            continue  # a stream never ends; its events carry ids and stored fields only
         answer = client.get(path.format(**ids))
         assert answer.status_code == 200, (path, answer.text[:300])
         hosts = set(EXTERNAL.findall(answer.text)) - {"testserver"}
