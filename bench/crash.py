@@ -52,6 +52,8 @@ from service.store.tables import (  # noqa: E402
     Source,
     Story,
     StoryEdit,
+    Webhook,
+    WebhookDelivery,
 )
 
 Payload = dict[str, Any]
@@ -189,6 +191,13 @@ ORPHAN_CHECKS: tuple[OrphanCheck, ...] = (
             StoryEdit.from_story_id.is_not(None),
             ~exists().where(Story.id == StoryEdit.from_story_id),
         ).select_from(StoryEdit),
+    ),
+    OrphanCheck(
+        "deliveries without their webhook",
+        ("webhook_deliveries", "webhooks"),
+        _count(~exists().where(Webhook.id == WebhookDelivery.webhook_id)).select_from(
+            WebhookDelivery
+        ),
     ),
 )
 

@@ -29,6 +29,8 @@ from service.store.tables import (
     Source,
     Story,
     StoryEdit,
+    Webhook,
+    WebhookDelivery,
 )
 from tests.databases import DATABASES, empty_database
 
@@ -89,7 +91,8 @@ def test_every_table_has_an_orphan_check() -> None:
 
 def _base(session: Session) -> None:
     """Two articles of one story, each with a sentence and a claim, a link between them, an
-    API key, and an edit: every relation that an orphan check reads, intact."""
+    API key, an edit, and a webhook with a delivery: every relation that an orphan check
+    reads, intact."""
     now = datetime(2021, 11, 7, tzinfo=UTC)
     session.add_all(
         [
@@ -163,6 +166,9 @@ def _base(session: Session) -> None:
             at=now,
         )
     )
+    session.add(Webhook(id="w1", url="http://127.0.0.1:9/", events=[], secret="s", created_at=now))
+    session.flush()
+    session.add(WebhookDelivery(webhook_id="w1", event_id=1, event_type="t", attempt=1, at=now))
     session.flush()
 
 
@@ -220,6 +226,9 @@ BREAKS: dict[str, Callable[[Session], object]] = {
     "edits without their story": lambda s: s.execute(update(StoryEdit).values(story_id="gone")),
     "edits without the story they moved from": lambda s: s.execute(
         update(StoryEdit).values(from_story_id="gone")
+    ),
+    "deliveries without their webhook": lambda s: s.execute(
+        update(WebhookDelivery).values(webhook_id="gone")
     ),
 }
 
