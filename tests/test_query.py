@@ -148,7 +148,7 @@ def test_filters(stored: Stored) -> None:
     assert recent and "IranWire" not in {c["source"] for c in recent}
     worthy = every_claim(client, "/v1/claims", min_checkworthiness=0.5)
     assert all(c["checkworthiness"] >= 0.5 for c in worthy)
-    mixed = every_claim(client, "/v1/claims", verdict="contested", source="Gulf Ledger", q="drone")
+    mixed = every_claim(client, "/v1/claims", verdict="contested", source="Gulf Ledger", q="camp")
     assert mixed and all(
         c["source"] == "Gulf Ledger" and c["verdict"] == "contested" for c in mixed
     )
@@ -310,20 +310,20 @@ def test_export_refuses_bad_filters_before_streaming(stored: Stored) -> None:
 def test_claim_review_json_ld(stored: Stored) -> None:
     client = stored.client
     gulf = every_claim(client, "/v1/claims", source="Gulf Ledger", verdict="contested")
-    drones = next(c for c in gulf if "three other drones" in c["text"])
-    response = client.get(f"/v1/claims/{drones['id']}/review")
+    camped = next(c for c in gulf if "camped inside the Green Zone" in c["text"])
+    response = client.get(f"/v1/claims/{camped['id']}/review")
     assert response.status_code == 200, response.text[:500]
     assert response.headers["content-type"].startswith("application/ld+json")
     review = response.json()
     assert review["@context"] == "https://schema.org" and review["@type"] == "ClaimReview"
-    assert review["claimReviewed"] == drones["text"]
+    assert review["claimReviewed"] == camped["text"]
     assert review["reviewRating"]["alternateName"] == "Contested"
     assert "IranWire" in review["reviewRating"]["ratingExplanation"]
     claim = review["itemReviewed"]
     assert claim["@type"] == "Claim" and claim["author"]["name"] == "Gulf Ledger"
     assert URLS["Gulf Ledger"] in {a.get("url") for a in claim["appearance"]}
     assert URLS["IranWire"] in {c.get("url") for c in review["citation"]}
-    assert review["url"].endswith(f"/v1/claims/{drones['id']}/review")
+    assert review["url"].endswith(f"/v1/claims/{camped['id']}/review")
     plain = every_claim(client, "/v1/claims", verdict="single_source")[0]
     body = assert_problem(client.get(f"/v1/claims/{plain['id']}/review"), 404)
     assert "contested claims only" in body["detail"]
