@@ -9,8 +9,8 @@ STAMP  := $(VENV)/.installed
 HOST   := 127.0.0.1
 PORT   := 8000
 
-.PHONY: setup run test chromium lint format bench bench-quality bench-claims bench-verdicts bench-stories \
-	train-judge train-news-judge train-claims train-idf clean
+.PHONY: setup run test chromium lint format bench bench-quality bench-claims bench-verdicts \
+	bench-stories bench-crash bench-load train-judge train-news-judge train-claims train-idf clean
 
 setup: $(STAMP)
 
@@ -56,6 +56,7 @@ bench-claims: $(STAMP)
 
 # Verdicts on real news (labelled incidents of ../shared/data/stories): the first release and
 # this tree side by side on the test split. SPLIT=dev for tuning; never tune on test.
+# SPLIT=fresh: the held-out set labelled after the comparisons were tuned.
 SPLIT ?= test
 bench-verdicts: $(STAMP)
 	HF_HUB_OFFLINE=1 $(PY) bench/verdicts/bench.py --data $(DATA) --split $(SPLIT)
@@ -65,6 +66,24 @@ bench-verdicts: $(STAMP)
 PART ?= test
 bench-stories: $(STAMP)
 	HF_HUB_OFFLINE=1 $(PY) bench/stories/bench.py --data $(DATA) --part $(PART)
+
+# The server killed with SIGKILL during a batch ingest, restarted, everything sent again: lost,
+# duplicated and orphan rows on a SQLite file, and on PostgreSQL when POSTGRES names a database
+# (its schema is DROPPED first: give it a database of its own).
+POSTGRES ?=
+KILLS    ?= 3
+SEED     ?= 7
+bench-crash: $(STAMP)
+	HF_HUB_OFFLINE=1 $(PY) bench/crash.py --data $(DATA) --kills $(KILLS) --seed $(SEED) \
+		$(if $(POSTGRES),--postgres $(POSTGRES))
+
+# Concurrent readers for DURATION seconds, alone and beside an ingest client (SQLite, or
+# PostgreSQL when POSTGRES names a database; its schema is dropped).
+READERS  ?= 50
+DURATION ?= 30
+bench-load: $(STAMP)
+	HF_HUB_OFFLINE=1 $(PY) bench/load.py --data $(DATA) --readers $(READERS) --duration $(DURATION) \
+		--seed $(SEED) $(if $(POSTGRES),--postgres $(POSTGRES))
 
 train-judge: $(STAMP)
 	HF_HUB_OFFLINE=1 $(PY) -m models.training.judge --data $(DATA) --out models/weights/judge

@@ -187,12 +187,17 @@ def timeline_step(text: str) -> bool:
     Reason.NUMBER_MISMATCH,
     "an exact count of one kind of thing in one kind of event",
     ("cue_gate",),
-    True,
+    False,
 )
 def number_mismatch(claim: Text, evidence: Text) -> Cue | None:
     """Exact counts of the same thing in the same event that differ ("two drones" / "three
     drones"); never a bound ("at least 3"), a part against a whole ("two of the victims" /
-    "five victims") or a count of something else."""
+    "five victims") or a count of something else.
+
+    Shown, not decisive: outlets count over scopes a sentence does not state (the dead at one
+    house or in the whole case, the men among the survivors or among all the shot), and over
+    the benchmark's four splits about a third of the count differences that would have
+    contested a claim were real conflicts."""
     if timeline_step(claim.text) or timeline_step(evidence.text):
         return None
     theirs = quantities(evidence[:])
@@ -283,11 +288,24 @@ def date_mismatch(claim: Text, evidence: Text) -> Cue | None:
 )
 def place_mismatch(claim: Text, evidence: Text) -> Cue | None:
     """Where one event happened differs: shot inside / outside the club; the 100 / 300 block
-    of Main Street; the 2300 block of Washington Street West / East."""
+    of Main Street; the 2300 block of Washington Street West / East.
+
+    A street that a sentence names at two numbers (the shooters at one house, the victims at
+    another) holds several places of the event, and is not compared."""
     theirs = settings(evidence[:])
-    for mine in settings(claim[:]):
+    mine_all = settings(claim[:])
+    several = {
+        (s.kind, s.place)
+        for side in (mine_all, theirs)
+        for s in side
+        if s.kind != "side"
+        and len({o.value for o in side if (o.kind, o.place) == (s.kind, s.place)}) > 1
+    }
+    for mine in mine_all:
         for other in theirs:
             if mine.kind != other.kind or mine.place != other.place or mine.value == other.value:
+                continue
+            if (mine.kind, mine.place) in several:
                 continue
             if mine.kind != "side" and not _numbers_clash(mine.value, other.value):
                 continue

@@ -211,6 +211,7 @@ _ADDRESS = re.compile(
     rf"(?P<pre>{_DIRECTION}\s+)?(?P<name>(?:[A-Z0-9][\w'-]*\s){{1,3}}){_STREET_TYPE}"
     rf"(?P<post>\s+{_DIRECTION}\b)?"
 )
+_RANGE_BEFORE = re.compile(r"\d\s*[/–-]\s*$")
 _DIRECTIONS = {"n": "north", "s": "south", "e": "east", "w": "west"}
 
 
@@ -239,8 +240,8 @@ def settings(span: Span) -> list[Setting]:
     for match in _ADDRESS.finditer(text):
         number = parse_number(match.group("number"))
         street = " ".join(match.group("name").lower().split())
-        if number is None or not street:
-            continue
+        if number is None or not street or _RANGE_BEFORE.search(text[: match.start()]):
+            continue  # "31-33 Plymouth Street" spans several addresses: none of them is it
         raw = (match.group("pre") or match.group("post") or "").strip().lower().rstrip(".")
         direction = _DIRECTIONS.get(raw, raw)
         kind = "block" if match.group("block") else "address"

@@ -98,15 +98,16 @@ def test_claim_groups_tell_one_fact_per_outlet(seeds_story: dict[str, Any]) -> N
 
 CHANGED = {
     # the third outlet's claim (a fragment of it) → the reason it must be contested for
-    "three other drones": "number_mismatch",
-    "four protesters": "number_mismatch",
+    "camped inside the Green Zone": "place_mismatch",
 }
-# Changed by an opposite verb or another day: shown as contradicting evidence with its reason,
-# but not enough to contest (on real news, the verdict benchmark found negation, antonym and
-# date clashes imprecise).
+# Changed by an opposite verb, another day or another count: shown as contradicting evidence
+# with its reason, but not enough to contest (on real news, the verdict benchmark found
+# negation, antonym, date and count clashes imprecise).
 SHOWN = {
     "Tehran initially confirmed the visit": "antonym",
     "arrived in Baghdad late on Saturday": "date_mismatch",
+    "three other drones": "number_mismatch",
+    "four protesters": "number_mismatch",
 }
 UNCHANGED = [
     "survived an attack on his home by a drone",
@@ -156,10 +157,16 @@ def test_older_claims_contested_by_the_newcomer(
 ) -> None:
     story = e2e.get(f"/v1/stories/{seeds_story['id']}").json()
     iranwire = {c["text"]: c for c in story["claim_list"] if c["source"] == "IranWire"}
+    camped = next(c for c in iranwire.values() if "camped outside the Green Zone" in c["text"])
+    assert camped["verdict"] == "contested"
+    (evidence,) = [e for e in camped["evidence"] if e["relation"] == "contradicts"]
+    assert evidence["reason"] == "place_mismatch" and "inside" in evidence["explanation"]
+    # The count differs too, but a count is shown with its reason and decides nothing.
     drones = next(c for c in iranwire.values() if "two other drones" in c["text"])
-    (evidence,) = [e for e in drones["evidence"] if e["relation"] == "contradicts"]
-    assert "'two other drones' vs 'three other drones'" in evidence["explanation"]
-    assert story["contested"] >= 3
+    (shown,) = [e for e in drones["evidence"] if e["relation"] == "contradicts"]
+    assert "'two other drones' vs 'three other drones'" in shown["explanation"]
+    assert drones["verdict"] != "contested"
+    assert story["contested"] >= 2
 
 
 def test_claims_filtered_by_checkworthiness(e2e: TestClient, seeds_story: dict[str, Any]) -> None:

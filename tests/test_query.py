@@ -138,7 +138,7 @@ def test_text_search_hits_and_misses(stored: Stored) -> None:
 def test_filters(stored: Stored) -> None:
     client = stored.client
     contested = every_claim(client, "/v1/claims", verdict="contested")
-    assert len(contested) >= 3 and all(c["verdict"] == "contested" for c in contested)
+    assert len(contested) >= 2 and all(c["verdict"] == "contested" for c in contested)
     gulf = every_claim(client, "/v1/claims", source="gulf ledger")  # any case
     assert gulf and {c["source"] for c in gulf} == {"Gulf Ledger"}
     by_key = every_claim(client, "/v1/claims", story="drones")
@@ -148,7 +148,7 @@ def test_filters(stored: Stored) -> None:
     assert recent and "IranWire" not in {c["source"] for c in recent}
     worthy = every_claim(client, "/v1/claims", min_checkworthiness=0.5)
     assert all(c["checkworthiness"] >= 0.5 for c in worthy)
-    mixed = every_claim(client, "/v1/claims", verdict="contested", source="Gulf Ledger", q="drone")
+    mixed = every_claim(client, "/v1/claims", verdict="contested", source="Gulf Ledger", q="camp")
     assert mixed and all(
         c["source"] == "Gulf Ledger" and c["verdict"] == "contested" for c in mixed
     )
@@ -235,7 +235,9 @@ def test_source_agreement(stored: Stored) -> None:
     gulf = client.get("/v1/sources/Gulf Ledger").json()
     assert gulf["name"] == "Gulf Ledger" and gulf["articles"] == 1
     assert sum(gulf["verdicts"].values()) == gulf["claims"] > 0
-    assert gulf["verdicts"]["contested"] >= 3
+    # Its planted place ("camped inside the Green Zone") contests; its other counts and day
+    # are shown only, as counts and dates decide nothing.
+    assert gulf["verdicts"]["contested"] >= 1
     clashes = {a["source"]: a for a in gulf["disagrees_with"]}
     assert "IranWire" in clashes and clashes["IranWire"]["contradicting"] >= 1
     assert "Springfield Daily" not in clashes
@@ -308,20 +310,20 @@ def test_export_refuses_bad_filters_before_streaming(stored: Stored) -> None:
 def test_claim_review_json_ld(stored: Stored) -> None:
     client = stored.client
     gulf = every_claim(client, "/v1/claims", source="Gulf Ledger", verdict="contested")
-    drones = next(c for c in gulf if "three other drones" in c["text"])
-    response = client.get(f"/v1/claims/{drones['id']}/review")
+    camped = next(c for c in gulf if "camped inside the Green Zone" in c["text"])
+    response = client.get(f"/v1/claims/{camped['id']}/review")
     assert response.status_code == 200, response.text[:500]
     assert response.headers["content-type"].startswith("application/ld+json")
     review = response.json()
     assert review["@context"] == "https://schema.org" and review["@type"] == "ClaimReview"
-    assert review["claimReviewed"] == drones["text"]
+    assert review["claimReviewed"] == camped["text"]
     assert review["reviewRating"]["alternateName"] == "Contested"
     assert "IranWire" in review["reviewRating"]["ratingExplanation"]
     claim = review["itemReviewed"]
     assert claim["@type"] == "Claim" and claim["author"]["name"] == "Gulf Ledger"
     assert URLS["Gulf Ledger"] in {a.get("url") for a in claim["appearance"]}
     assert URLS["IranWire"] in {c.get("url") for c in review["citation"]}
-    assert review["url"].endswith(f"/v1/claims/{drones['id']}/review")
+    assert review["url"].endswith(f"/v1/claims/{camped['id']}/review")
     plain = every_claim(client, "/v1/claims", verdict="single_source")[0]
     body = assert_problem(client.get(f"/v1/claims/{plain['id']}/review"), 404)
     assert "contested claims only" in body["detail"]
@@ -341,6 +343,9 @@ def without_examples(value: Any) -> Any:
     return value
 
 
+PARAMETER = re.compile(r"{(\w+)}")
+
+
 def test_json_answers_reference_no_outside_host(stored: Stored) -> None:
     """Every GET route (stored ids in its path) answers with no URL of another host but the
     article URLs clients gave and the schema.org vocabulary JSON-LD names."""
@@ -356,8 +361,11 @@ def test_json_answers_reference_no_outside_host(stored: Stored) -> None:
     schema = client.get("/openapi.json").json()
     checked = 0
     for path, item in schema["paths"].items():
-        if "get" not in item or "{edit_id}" in path:
+        if "get" not in item or any(name not in ids for name in PARAMETER.findall(path)):
             continue
+        answers = item["get"].get("responses", {}).get("200", {}).get("content", {})
+        if "text/event-stream" in answers:
+            continue  # a stream never ends; its events carry ids and stored fields only
         answer = client.get(path.format(**ids))
         assert answer.status_code == 200, (path, answer.text[:300])
         hosts = set(EXTERNAL.findall(answer.text)) - {"testserver"}
