@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -63,20 +62,3 @@ def seed_copy(seed_texts: dict[str, str]) -> Callable[[str, str], str]:
         return f"{seed_texts[name]}\n\nThis copy was filed for the {tag} desk.\n"
 
     return copy
-
-
-CHROMIUM = "/usr/bin/chromium"
-"""The Debian chromium (`make test` installs it); Playwright's own download cannot work here."""
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
-    """pytest-playwright launches the Debian chromium, never a browser of its own."""
-    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": ["--no-sandbox"]}
-
-
-@pytest.fixture(scope="session")
-def base_url() -> str | None:
-    """No base URL: tests name the server they start. (pytest-base-url's own fixture is a
-    method, which pytest 9 warns about, and warnings are errors here.)"""
-    return None

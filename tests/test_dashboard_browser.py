@@ -3,9 +3,12 @@
 The server holds the demo story of `make run` (the two seeds of `examples/`) plus a third
 outlet, Gulf Ledger (tests/fixtures/gulf_ledger.txt), with planted contradictions: three other
 drones where the seeds say two, Saturday, November 6 where IranWire says Sunday, November 7,
-four protesters killed where the Guardian says one, and "Tehran initially confirmed" where
-IranWire says denied. The claim map is checked against whatever the API answers; the planted
-facts the API contests must show Gulf Ledger contradicting them. A screenshot of every page, at
+four protesters killed where the Guardian says one, "Tehran initially confirmed" where
+IranWire says denied, and supporters camped inside the Green Zone where the seeds put them
+outside. Which of these contest a claim is the product's call (today only the place does; a
+count, a date or an opposite verb is shown as evidence, not enough to contest): the claim map
+is checked against whatever the API answers, and a planted fact the API contests must show
+Gulf Ledger contradicting it. A screenshot of every page, at
 desktop and phone width, goes to test-output/screenshots/.
 """
 
@@ -21,7 +24,7 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from models.cues import decisive
 from service.app import DEMO_STORY, create_app
@@ -30,6 +33,8 @@ from service.core import Crosscheck
 
 pytestmark = [pytest.mark.browser, pytest.mark.models]
 
+CHROMIUM = "/usr/bin/chromium"
+"""The Debian chromium (`make test` installs it); Playwright's own download cannot work here."""
 ROOT = Path(__file__).parent.parent
 FIXTURES = Path(__file__).parent / "fixtures"
 SHOTS = ROOT / "test-output" / "screenshots"
@@ -53,6 +58,25 @@ explosives early on Sunday, officials said.
 Iraqi security sources said they shot down two other drones aimed at the residence.
 """
 PASTED = '</textarea><script>window.pwned = "form";</script><img src=x onerror="window.pwned=1">'
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """The Debian chromium, for this module only: Playwright's event loop must be gone before
+    other modules' tests run their own (pytest-playwright would keep it for the session)."""
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A fresh page in a fresh context (no cookie or storage from another test)."""
+    context = browser.new_context(viewport=DESKTOP)
+    opened = context.new_page()
+    yield opened
+    context.close()
 
 
 @pytest.fixture(scope="module")

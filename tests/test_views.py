@@ -111,17 +111,17 @@ OUTLETS = ["A", "B", "C", "D", "E"]
 
 
 def test_the_claim_map_reads_each_outlet_against_the_first_telling() -> None:
-    number = Reason.NUMBER_MISMATCH
+    decisive = Reason.AGE_MISMATCH  # a count or a date decides nothing
     a = claim(
         "a",
         "A",
         Verdict.CONTESTED,
         evidence("B", Relation.SUPPORTS, Reason.NLI_ENTAILMENT),
-        evidence("C", Relation.CONTRADICTS, number),
+        evidence("C", Relation.CONTRADICTS, decisive),
         evidence("E", Relation.CONTRADICTS, Reason.NEGATION),  # shown, not decisive
     )
-    b = claim("b", "B", Verdict.CONTESTED, evidence("C", Relation.CONTRADICTS, number))
-    c = claim("c", "C", Verdict.CONTESTED, evidence("A", Relation.CONTRADICTS, number))
+    b = claim("b", "B", Verdict.CONTESTED, evidence("C", Relation.CONTRADICTS, decisive))
+    c = claim("c", "C", Verdict.CONTESTED, evidence("A", Relation.CONTRADICTS, decisive))
     row = claim_map_row(group(Verdict.CONTESTED, a, b, c), OUTLETS, {x.id: x for x in (a, b, c)})
     cells = {cell.outlet: cell.state for cell in row.cells}
     # B agrees with A, though C contests B too: the row reads against A, the first telling.
@@ -152,20 +152,20 @@ def test_an_outlet_without_a_telling_speaks_by_its_evidence() -> None:
 
 
 def test_contests_pair_the_first_contested_telling_with_each_outlet_once() -> None:
-    number = Reason.NUMBER_MISMATCH
+    decisive = Reason.AGE_MISMATCH  # a count or a date decides nothing
     a = claim("a", "A", Verdict.CORROBORATED)
     b = claim(
         "b",
         "B",
         Verdict.CONTESTED,
-        evidence("C", Relation.CONTRADICTS, number),
+        evidence("C", Relation.CONTRADICTS, decisive),
         evidence("C", Relation.CONTRADICTS, Reason.DATE_MISMATCH),
         evidence("D", Relation.CONTRADICTS, Reason.NEGATION),
-        evidence("E", Relation.CONTRADICTS, number, own=False),
+        evidence("E", Relation.CONTRADICTS, decisive, own=False),
     )
     shown = story_contests(group(Verdict.CONTESTED, a, b), {"a": a, "b": b})
     assert [(s.claim_id, s.evidence_source, s.reason) for s in shown] == [
-        ("b", "C", "number mismatch")
+        ("b", "C", "age mismatch")
     ]
 
 

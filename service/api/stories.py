@@ -40,8 +40,7 @@ def list_stories(
     limit: Annotated[int, Query(ge=1, le=100, description="Stories per page.")] = 20,
     order: StoryOrderQuery = StoryOrder.NEWEST,
 ) -> StoriesPublic:
-    """A page of stories with their counts, by words, date or contested claims; newest or
-    most contested first."""
+    """Stories by words, date or contested claims, with counts; newest or most contested first."""
     return core.stories(offset=offset, limit=limit, filters=filters, order=order)
 
 
