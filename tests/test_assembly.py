@@ -78,7 +78,7 @@ def _verdict(*edges: EvidenceEdge) -> tuple[Verdict, int, int]:
 
 
 def test_verdict_rules() -> None:
-    number = Reason.NUMBER_MISMATCH
+    number = Reason.AGE_MISMATCH  # a decisive comparison
     assert _verdict() == (Verdict.SINGLE_SOURCE, 0, 0)
     assert _verdict(_edge("o1", S), _edge("o1", S), _edge("o2", S)) == (
         Verdict.CORROBORATED,
@@ -97,7 +97,13 @@ def test_verdict_rules() -> None:
 
 
 def test_a_contradiction_no_typed_comparison_explains_decides_nothing() -> None:
-    for reason in (Reason.NLI_CONTRADICTION, Reason.NEGATION, Reason.ACTOR_MISMATCH):
+    for reason in (
+        Reason.NLI_CONTRADICTION,
+        Reason.NEGATION,
+        Reason.ACTOR_MISMATCH,
+        Reason.NUMBER_MISMATCH,
+        Reason.DATE_MISMATCH,
+    ):
         assert _verdict(_edge("o1", C, reason)) == (Verdict.SINGLE_SOURCE, 0, 0)
         assert _verdict(_edge("o1", S), _edge("o2", C, reason)) == (Verdict.CORROBORATED, 1, 0)
 

@@ -93,7 +93,7 @@ def _edge(origin: str, outlet: str, relation: Relation, reason: Reason) -> Evide
 
 def test_stance_counts_only_independent_evidence_as_verdicts_do() -> None:
     claim = _node("o1", "gulf")
-    number = (Relation.CONTRADICTS, Reason.NUMBER_MISMATCH)
+    number = (Relation.CONTRADICTS, Reason.PLACE_MISMATCH)  # decisive
     support = (Relation.SUPPORTS, Reason.NLI_ENTAILMENT)
     assert stance(claim, _edge("o2", "iranwire", *number)) is Relation.CONTRADICTS
     assert stance(claim, _edge("o2", "iranwire", *support)) is Relation.SUPPORTS
@@ -102,3 +102,5 @@ def test_stance_counts_only_independent_evidence_as_verdicts_do() -> None:
     assert stance(claim, _edge("o1", "iranwire", *support)) is None
     assert stance(claim, _edge("o2", "iranwire", Relation.SILENT, Reason.UNRELATED)) is None
     assert stance(claim, _edge("o2", "iranwire", Relation.CONTRADICTS, Reason.ANTONYM)) is None
+    count = (Relation.CONTRADICTS, Reason.NUMBER_MISMATCH)
+    assert stance(claim, _edge("o2", "iranwire", *count)) is None
