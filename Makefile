@@ -9,8 +9,8 @@ STAMP  := $(VENV)/.installed
 HOST   := 127.0.0.1
 PORT   := 8000
 
-.PHONY: setup run test lint format bench bench-quality bench-claims bench-verdicts bench-stories \
-	bench-crash bench-load train-judge train-news-judge train-claims train-idf clean
+.PHONY: setup run test chromium lint format bench bench-quality bench-claims bench-verdicts \
+	bench-stories bench-crash bench-load train-judge train-news-judge train-claims train-idf clean
 
 setup: $(STAMP)
 
@@ -24,8 +24,17 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	HF_HUB_OFFLINE=1 $(VENV)/bin/crosscheck serve --host $(HOST) --port $(PORT) --demo examples
 
-test: $(STAMP) lint
+test: $(STAMP) lint chromium
 	HF_HUB_OFFLINE=1 $(PY) -m pytest
+
+# The dashboard's browser tests drive the Debian chromium (Playwright's own browser download
+# cannot work offline); installed once, when missing, as root or through sudo.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "installing chromium for the browser tests"; \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update -qq >/dev/null && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -12,6 +12,7 @@ from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.concurrency import run_in_threadpool
 
+from service import dashboard
 from service.api import (
     articles,
     claims,
@@ -127,6 +128,7 @@ def create_app(
         characters=RateLimiter(
             settings.rate_limit_chars, "characters", "CROSSCHECK_RATE_LIMIT_CHARS"
         ),
+        login_path=dashboard.LOGIN_PATH,
     )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.state.metrics = metrics.RequestMetrics()
@@ -154,6 +156,7 @@ def create_app(
         docs,
     ):
         app.include_router(module.router)
+    dashboard.install(app)
     _document_problems(app)
     return app
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 
@@ -80,7 +81,17 @@ def independent(claim: ClaimNode, edge: EvidenceEdge) -> bool:
     return edge.origin != claim.origin and not (claim.outlet & edge.outlet)
 
 
-def contests(edge: EvidenceEdge) -> bool:
+class Judged(Protocol):
+    """Anything that carries a relation and its reason: an edge, or evidence as answered."""
+
+    @property
+    def relation(self) -> Relation: ...
+
+    @property
+    def reason(self) -> Reason: ...
+
+
+def contests(edge: Judged) -> bool:
     """Whether a piece of evidence contests the claim it is about (when independent)."""
     return edge.relation is Relation.CONTRADICTS and decisive(edge.reason)
 

@@ -48,6 +48,7 @@ from service.schemas import (
     StoryEditPublic,
     StoryEditsPublic,
     StoryFilter,
+    StoryOrder,
     StoryPublic,
     StoryUpdateIn,
     SubmitResponse,
@@ -237,15 +238,20 @@ class Crosscheck:
             return queries.article_public(session, article_id, min_checkworthiness)
 
     def stories(
-        self, offset: int = 0, limit: int = 20, filters: StoryFilter | None = None
+        self,
+        offset: int = 0,
+        limit: int = 20,
+        filters: StoryFilter | None = None,
+        order: StoryOrder = StoryOrder.NEWEST,
     ) -> StoriesPublic:
-        """A page of the stories that pass the filters, most recently updated first.
+        """A page of the stories that pass the filters, most recently updated first or most
+        contested first.
 
         Raises:
             InputError: the search text holds no word, or too many.
         """
         with self.db.session() as session:
-            return queries.stories_page(session, offset, limit, filters)
+            return queries.stories_page(session, offset, limit, filters, order)
 
     def story(self, story_id: str, min_checkworthiness: float | None = None) -> StoryPublic:
         """A story with its claims, verdicts, evidence and claim groups.

@@ -407,6 +407,15 @@ class ClaimFilter(BaseModel):
     min_checkworthiness: float | None = None
 
 
+class StoryOrder(StrEnum):
+    """The order of a story listing."""
+
+    NEWEST = "newest"
+    """Most recently updated first."""
+    CONTESTED = "contested"
+    """Most contested claims first; among equals, most recently updated first."""
+
+
 class StoryFilter(BaseModel):
     """Which stories a listing keeps; every field left out keeps all."""
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import ipaddress
 from typing import Any
+from urllib.parse import quote
 
 from starlette.concurrency import run_in_threadpool
+from starlette.responses import RedirectResponse
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -22,14 +24,37 @@ from service.errors import AuthenticationError, CrosscheckError, ForbiddenError
 from service.keys import Principal
 from service.schemas import Scope as KeyScope
 
-# Probes and the API's own documentation answer everyone, without counting.
+# Probes, the API's own documentation, the dashboard's script and style files and its key
+# form answer everyone, without counting.
 OPEN_ROUTES = frozenset(
-    {"/healthz", "/readyz", "/openapi.json", DOCS_URL, OAUTH2_REDIRECT_URL, REDOC_URL, ASSET_ROUTE}
+    {
+        "/healthz",
+        "/readyz",
+        "/openapi.json",
+        DOCS_URL,
+        OAUTH2_REDIRECT_URL,
+        REDOC_URL,
+        ASSET_ROUTE,
+        "/static",
+        "/key",
+    }
 )
 # What an ingest key may post; every other write (story edits, reverts) needs admin.
 INGEST_ROUTES = frozenset(
-    {("POST", "/v1/articles"), ("POST", "/v1/compare"), ("POST", "/v1/judge")}
+    {
+        ("POST", "/v1/articles"),
+        ("POST", "/v1/compare"),
+        ("POST", "/v1/judge"),
+        ("POST", "/compare"),
+    }
 )
+KEY_COOKIE = "crosscheck_key"
+"""The cookie that carries a key for the dashboard's pages; the API (/v1) reads it on
+COOKIE_API_ROUTES only, so no other site can make a browser act with it there (and it is
+SameSite=Strict)."""
+COOKIE_API_ROUTES = frozenset({("GET", "/v1/events")})
+"""API routes that a page calls with the cookie: the story page's live events (a browser's
+EventSource cannot send an Authorization header). Reads only."""
 # Webhooks hold secrets and send data out: reading them needs admin as well.
 ADMIN_PREFIXES = ("/v1/webhooks",)
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
@@ -93,6 +118,27 @@ def _match(routes: Any, scope: Scope) -> str | None:
     return partial
 
 
+def is_page(route: str) -> bool:
+    """Whether a route template is one of the dashboard's pages (not the API, not /metrics)."""
+    return not route.startswith("/v1") and route != "/metrics"
+
+
+def reads_cookie(method: str, route: str) -> bool:
+    """Whether a request may bring its key in the dashboard's cookie."""
+    return is_page(route) or (method, route) in COOKIE_API_ROUTES
+
+
+def _cookie(scope: Scope, name: str) -> str | None:
+    """The value of a cookie of the request; None when it has none."""
+    for header, value in scope.get("headers", []):
+        if header == b"cookie":
+            for part in bytes(value).decode("latin-1").split(";"):
+                key, _, found = part.strip().partition("=")
+                if key == name and found:
+                    return found
+    return None
+
+
 def _bearer(scope: Scope) -> str | None:
     """The key of the Authorization header; None when there is none.
 
@@ -119,6 +165,7 @@ class AccessControl:
         metrics_open: Whether /metrics answers without a key.
         requests: Allowance of requests per caller.
         characters: Allowance of body characters per caller.
+        login_path: Where a dashboard page sends a browser that brings no valid key.
     """
 
     def __init__(
@@ -130,6 +177,7 @@ class AccessControl:
         metrics_open: bool,
         requests: RateLimiter,
         characters: RateLimiter,
+        login_path: str | None = None,
     ) -> None:
         self.app = app
         self.mode = mode
@@ -137,34 +185,51 @@ class AccessControl:
         self.metrics_open = metrics_open
         self.requests = requests
         self.characters = characters
+        self.login_path = login_path
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Let a request through, or answer it with a problem; pass anything else through."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        needed = needed_scope(scope["method"], _route_template(scope), self.metrics_open)
+        route = _route_template(scope)
+        needed = needed_scope(scope["method"], route, self.metrics_open)
         if needed is None:
             await self.app(scope, receive, send)
             return
         try:
-            key = await self._key(scope, needed)
+            key = await self._key(scope, needed, reads_cookie(scope["method"], route))
             client = scope.get("client")
             caller = f"key:{key.id}" if key else f"client:{client[0] if client else 'unknown'}"
             self.requests.take(caller)
             if scope["method"] in _BODY_METHODS:
                 receive = await self._charge_body(caller, receive)
+        except AuthenticationError as exc:
+            if self.login_path is not None and is_page(route) and scope["method"] == "GET":
+                # A browser without a key is sent to the form that takes one.
+                target = quote(scope.get("path", "/"), safe="/")
+                answer = RedirectResponse(f"{self.login_path}?next={target}", status_code=303)
+                await answer(scope, receive, send)
+                return
+            await domain_problem(exc, scope.get("path", ""))(scope, receive, send)
+            return
         except CrosscheckError as exc:
             await domain_problem(exc, scope.get("path", ""))(scope, receive, send)
             return
         scope.setdefault("state", {})["api_key"] = key
         await self.app(scope, receive, send)
 
-    async def _key(self, scope: Scope, needed: KeyScope) -> Principal | None:
-        """The request's key, checked; None where keys are optional and none was sent."""
+    async def _key(self, scope: Scope, needed: KeyScope, cookie: bool) -> Principal | None:
+        """The request's key, checked; None where keys are optional and none was sent.
+
+        Where `cookie` allows (`reads_cookie`), the key may come in the dashboard's cookie
+        when no header names one.
+        """
         if self.mode is AuthMode.OFF:
             return None
         secret = _bearer(scope)
+        if secret is None and cookie:
+            secret = _cookie(scope, KEY_COOKIE)
         if secret is None:
             if self.required:
                 raise AuthenticationError(

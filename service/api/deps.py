@@ -13,7 +13,7 @@ from models.labels import Verdict
 from service.config import Settings
 from service.core import Crosscheck
 from service.keys import Principal
-from service.schemas import ClaimFilter, PublishedAt, StoryFilter
+from service.schemas import ClaimFilter, PublishedAt, StoryFilter, StoryOrder
 
 
 def get_core(request: Request) -> Crosscheck:
@@ -165,4 +165,11 @@ def story_filter(
 ClaimFilterDep = Annotated[ClaimFilter, Depends(claim_filter)]
 StoryClaimFilterDep = Annotated[ClaimFilter, Depends(story_claim_filter)]
 StoryFilterDep = Annotated[StoryFilter, Depends(story_filter)]
+StoryOrderQuery = Annotated[
+    StoryOrder,
+    Query(
+        description="newest: most recently updated first; contested: most contested claims "
+        "first, then newest."
+    ),
+]
 Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Items to skip.")]

@@ -14,6 +14,7 @@ from service.api.deps import (
     Offset,
     StoryClaimFilterDep,
     StoryFilterDep,
+    StoryOrderQuery,
 )
 from service.api.exports import EXPORT_RESPONSES, ExportLimit, FormatQuery, claims_answer
 from service.api.problems import problem_responses
@@ -22,6 +23,7 @@ from service.schemas import (
     StoriesPublic,
     StoryEditsPublic,
     StoryMergeIn,
+    StoryOrder,
     StoryPublic,
     StorySplitIn,
     StoryUpdateIn,
@@ -36,9 +38,10 @@ def list_stories(
     filters: StoryFilterDep,
     offset: Offset = 0,
     limit: Annotated[int, Query(ge=1, le=100, description="Stories per page.")] = 20,
+    order: StoryOrderQuery = StoryOrder.NEWEST,
 ) -> StoriesPublic:
-    """A page of stories with their counts, by words, date or contested claims; newest first."""
-    return core.stories(offset=offset, limit=limit, filters=filters)
+    """Stories by words, date or contested claims, with counts; newest or most contested first."""
+    return core.stories(offset=offset, limit=limit, filters=filters, order=order)
 
 
 @router.get("/{story_id}", responses=problem_responses(404, 422))

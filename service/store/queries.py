@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -45,6 +46,7 @@ from service.schemas import (
     StoryEditPublic,
     StoryEditsPublic,
     StoryFilter,
+    StoryOrder,
     StoryPublic,
     StorySummary,
     VerdictCounts,
@@ -315,21 +317,33 @@ def _story_conditions(session: Session, filters: StoryFilter) -> list[ColumnElem
 
 
 def stories_page(
-    session: Session, offset: int, limit: int, filters: StoryFilter | None = None
+    session: Session,
+    offset: int,
+    limit: int,
+    filters: StoryFilter | None = None,
+    order: StoryOrder = StoryOrder.NEWEST,
 ) -> StoriesPublic:
-    """A page of the stories that pass the filters, most recently updated first.
+    """A page of the stories that pass the filters, in the order asked for.
 
     Raises:
         InputError: the search text holds no word, or too many.
     """
     conditions = _story_conditions(session, filters or StoryFilter())
     total = session.scalar(select(func.count(Story.id)).where(*conditions)) or 0
+    newest = (Story.updated_at.desc(), Story.id)
+    if order is StoryOrder.CONTESTED:
+        contested = (
+            select(func.count(ClaimRow.id))
+            .join(Article, Article.id == ClaimRow.article_id)
+            .where(Article.story_id == Story.id, ClaimRow.verdict == Verdict.CONTESTED.value)
+            .correlate(Story)
+            .scalar_subquery()
+        )
+        ordering: tuple[Any, ...] = (contested.desc(), *newest)
+    else:
+        ordering = newest
     page = session.scalars(
-        select(Story)
-        .where(*conditions)
-        .order_by(Story.updated_at.desc(), Story.id)
-        .offset(offset)
-        .limit(limit)
+        select(Story).where(*conditions).order_by(*ordering).offset(offset).limit(limit)
     ).all()
     counts = story_counts(session, [s.id for s in page])
     return StoriesPublic(
