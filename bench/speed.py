@@ -86,7 +86,7 @@ def _latency(
         t0 = time.perf_counter()
         response = client.get(path, params=params)
         latencies.append((time.perf_counter() - t0) * 1000)
-        assert response.status_code == 200
+        assert response.status_code == 200, (path, response.status_code, response.text[:200])
     latencies.sort()
     return statistics.median(latencies), latencies[max(0, round(0.95 * len(latencies)) - 1)]
 
@@ -106,7 +106,8 @@ def main() -> None:
 
     rows: list[tuple[str, str]] = []
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(database_url=f"sqlite:///{tmp}/bench.db")
+        # The reads below come from one client far faster than the default rate limit allows.
+        settings = Settings(database_url=f"sqlite:///{tmp}/bench.db", rate_limit_requests=10**9)
         started = time.perf_counter()
         core = Crosscheck(settings)
         rows.append(("model + database start-up", f"{time.perf_counter() - started:.1f} s"))
