@@ -88,10 +88,17 @@ bench-load: $(STAMP)
 train-judge: $(STAMP)
 	HF_HUB_OFFLINE=1 $(PY) -m models.training.judge --data $(DATA) --out models/weights/judge
 
-# Fine-tune the shipped judge on news: the verdict benchmark's train split plus contrast pairs.
+# Fine-tune the judge on news: the verdict benchmark's train split plus contrast pairs. It starts
+# from the generic judge that `make train-judge` made (shipped at commit GENERIC_JUDGE, read back
+# from git), not from the shipped news weights: running it again never tunes twice.
+GENERIC_JUDGE ?= 9f78ce9
+RUNS          ?= ../runs
 train-news-judge: $(STAMP)
+	mkdir -p $(RUNS)/judge-generic
+	for f in model.onnx tokenizer.json nli_config.json thresholds.json; do \
+		git show $(GENERIC_JUDGE):models/weights/judge/$$f > $(RUNS)/judge-generic/$$f || exit 1; done
 	HF_HUB_OFFLINE=1 $(PY) -m models.training.news_judge --data $(DATA) --labels bench/verdicts \
-		--out models/weights/judge
+		--start $(RUNS)/judge-generic --checkpoint-dir $(RUNS)/news_judge --out models/weights/judge
 
 train-claims: $(STAMP)
 	HF_HUB_OFFLINE=1 $(PY) -m models.training.checkworthy --data $(DATA) --out models/weights/checkworthy
