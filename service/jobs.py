@@ -131,7 +131,7 @@ class LocalRunner:
                     run(self._core, job_id)
                     break
                 except Exception as exc:  # the job stays recorded; try again, then give up
-                    log.warning("job %s, attempt %d: %s", job_id, attempt, type(exc).__name__)
+                    log.warning("job %s, attempt %d failed", job_id, attempt, exc_info=True)
                     if attempt == tries:
                         try:
                             give_up(self._core, job_id, exc, attempt)

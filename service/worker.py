@@ -93,8 +93,13 @@ def make_celery(settings: Settings) -> Any:
             if task.request.retries >= settings.job_retries:
                 give_up(core, job_id, exc, attempts)
                 return
-            log.warning("job %s, attempt %d: %s; trying again", job_id, attempts, exc)
-            delay = min(2.0**task.request.retries, RETRY_BACKOFF_MAX)
+            log.warning("job %s, attempt %d failed; trying again", job_id, attempts, exc_info=True)
+            # Under the visibility timeout: a message waiting longer would be handed out again.
+            delay = min(
+                2.0**task.request.retries,
+                RETRY_BACKOFF_MAX,
+                settings.broker_visibility_timeout_seconds / 2,
+            )
             raise task.retry(exc=exc, countdown=delay, max_retries=settings.job_retries) from exc
 
     app.task(name=TASK, bind=True, acks_late=True, reject_on_worker_lost=True)(run_job)
