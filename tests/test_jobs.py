@@ -7,7 +7,6 @@ On a SQLite file and on PostgreSQL, through the real app and the real models.
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from service.store import jobs as records
 from service.store.tables import Article, Job, JobArticle
 from tests.databases import DATABASES, empty_database
 from tests.problems import assert_problem
+from tests.workers import wait_for
 
 FURNITURE = "Close button\nReuse this content\n1 min read"
 
@@ -42,19 +42,6 @@ def client(store: Crosscheck) -> Iterator[TestClient]:
     """The app over that core."""
     with TestClient(create_app(store.settings, core=store)) as test_client:
         yield test_client
-
-
-def wait_for(client: TestClient, location: str, timeout: float = 300.0) -> dict[str, Any]:
-    """The job at `location` once it is done or failed."""
-    due = time.monotonic() + timeout
-    while time.monotonic() < due:
-        answer = client.get(location)
-        assert answer.status_code == 200, answer.text
-        job: dict[str, Any] = answer.json()["job"]
-        if job["status"] in ("done", "failed"):
-            return job
-        time.sleep(0.1)
-    raise AssertionError(f"the job at {location} did not finish in {timeout} s")
 
 
 def _count(store: Crosscheck, table: type) -> int:

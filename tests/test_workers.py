@@ -28,8 +28,8 @@ from service.schemas import ArticleIn
 from service.store.db import make_engine
 from service.store.tables import Article, ClaimRow, Job, LinkRow, Source
 from tests.databases import POSTGRES, empty_database
-from tests.test_jobs import FURNITURE, wait_for
-from tests.workers import REDIS, Worker, empty_broker, skip_without_servers
+from tests.test_jobs import FURNITURE
+from tests.workers import REDIS, Worker, empty_broker, skip_without_servers, wait_for
 
 pytestmark = skip_without_servers()
 

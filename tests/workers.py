@@ -1,4 +1,5 @@
-"""Real `crosscheck worker` processes for the tests, on the local Redis and PostgreSQL.
+"""Real `crosscheck worker` processes for the tests, on the local Redis and PostgreSQL, and
+`wait_for`, which follows a queued job (wherever it runs) to its end.
 
 `REDIS` is the broker the worker tests use (CROSSCHECK_TEST_REDIS_URL; this machine's Redis,
 database 5, by default); its database is emptied before each test, so give the tests one of
@@ -16,9 +17,23 @@ from pathlib import Path
 from typing import IO, Any
 
 import pytest
+from fastapi.testclient import TestClient
 
 ROOT = Path(__file__).resolve().parent.parent
 REDIS = os.environ.get("CROSSCHECK_TEST_REDIS_URL", "redis://127.0.0.1:6379/5")
+
+
+def wait_for(client: TestClient, location: str, timeout: float = 300.0) -> dict[str, Any]:
+    """The job at `location` once it is done or failed."""
+    due = time.monotonic() + timeout
+    while time.monotonic() < due:
+        answer = client.get(location)
+        assert answer.status_code == 200, answer.text
+        job: dict[str, Any] = answer.json()["job"]
+        if job["status"] in ("done", "failed"):
+            return job
+        time.sleep(0.1)
+    raise AssertionError(f"the job at {location} did not finish in {timeout} s")
 
 
 def redis_reason() -> str | None:
