@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from models.errors import InputError, ModelMissingError
@@ -68,6 +68,7 @@ from service.schemas import (
 from service.store import jobs as job_records
 from service.store import queries
 from service.store.db import Database, migrate
+from service.store.locks import is_deadlock
 from service.store.tables import StoryEdit
 
 T = TypeVar("T")
@@ -220,10 +221,11 @@ class Crosscheck:
                         record(session, outcomes)
                     check_deadline()  # past it, the transaction rolls back: nothing stored
                 break
-            except IntegrityError:
+            except (IntegrityError, OperationalError) as exc:
                 # Another process stored the same article (URL or text) between our lookup and
-                # our commit; the transaction rolled back, and a second pass finds its copy.
-                if attempt == 2:
+                # our commit, or took two story locks in the other order (a deadlock); the
+                # transaction rolled back, and a second pass finds its copy or gets the locks.
+                if attempt == 2 or (isinstance(exc, OperationalError) and not is_deadlock(exc)):
                     raise
         with self.db.session() as session:
             data = [

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from service.store.tables import Story
@@ -59,10 +60,17 @@ def lock_assignment(session: Session) -> None:
     choosing at once would each miss the other's uncommitted article and open two stories
     where one writer after the other opens one. Under this lock the second chooses after the
     first committed, as in sequential ingest. Take it before any story lock of the article
-    (a batch that mixes keyed and unkeyed articles may still meet a writer in the other
-    order: PostgreSQL then ends one with a deadlock error, and a job is run again).
+    (a batch that mixes keyed and unkeyed articles, or spans stories, may still meet a writer
+    that takes them in another order: PostgreSQL then ends one transaction with a deadlock
+    error, `is_deadlock`, and the core runs it again).
     A no-op on SQLite.
     """
     if session.get_bind().dialect.name != "postgresql":
         return
     session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:s))"), {"s": ASSIGNMENT})
+
+
+def is_deadlock(error: DBAPIError) -> bool:
+    """Whether PostgreSQL ended the transaction to break a deadlock (SQLSTATE 40P01): it
+    rolled back whole, and running it again will do."""
+    return getattr(error.orig, "sqlstate", None) == "40P01"
