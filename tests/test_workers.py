@@ -33,6 +33,8 @@ from tests.workers import REDIS, Worker, empty_broker, skip_without_servers, wai
 
 pytestmark = skip_without_servers()
 
+# Polling jobs is the point here: the rate limit of one client must not answer it with 429.
+UNLIMITED: dict[str, Any] = {"rate_limit_requests": 1_000_000}
 DRONES = "2021-11-07T10:00:00Z"
 FIRE = "2026-03-10T12:00:00Z"
 FIRE_HERALD = """Three workers killed in Northfield textile factory fire
@@ -84,7 +86,7 @@ def database(tmp_path: Path) -> str:
 @pytest.fixture
 def api(database: str, core: Crosscheck) -> Iterator[TestClient]:
     """The app on that database, sending jobs to the test broker (models shared, unused)."""
-    settings = Settings(database_url=database, broker_url=REDIS, demo_dir=None)
+    settings = Settings(database_url=database, broker_url=REDIS, demo_dir=None, **UNLIMITED)
     built = Crosscheck(settings, models=core.models)
     with TestClient(create_app(settings, core=built)) as client:
         yield client
@@ -181,7 +183,9 @@ def test_four_concurrent_slots_give_the_links_and_verdicts_of_sequential_ingest(
 
     # Every article its own job, sent at once to two workers of two slots each.
     empty_broker()
-    settings = Settings(database_url=empty_database("postgres", tmp_path), broker_url=REDIS)
+    settings = Settings(
+        database_url=empty_database("postgres", tmp_path), broker_url=REDIS, **UNLIMITED
+    )
     api_core = Crosscheck(settings, models=core.models)
     workers = [
         Worker(POSTGRES, tmp_path / "w1.log", pool="threads", concurrency=2, name="w1"),

@@ -32,7 +32,7 @@ def wait_for(client: TestClient, location: str, timeout: float = 300.0) -> dict[
         job: dict[str, Any] = answer.json()["job"]
         if job["status"] in ("done", "failed"):
             return job
-        time.sleep(0.1)
+        time.sleep(0.25)
     raise AssertionError(f"the job at {location} did not finish in {timeout} s")
 
 

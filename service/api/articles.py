@@ -61,8 +61,7 @@ def submit_articles(
         ),
     ] = True,
 ) -> SubmitResponse | SafeJSONResponse:
-    """Submit one article or a batch `{"articles": [...]}`; 201 if any was new, 200 if none,
-    202 with a job when wait=false."""
+    """Submit one article or a batch `{"articles": [...]}`: 201 new, 200 stored, 202 queued."""
     articles = payload.articles if isinstance(payload, ArticleBatchIn) else [payload]
     if not wait:
         job = core.enqueue(articles, key=api_key)
