@@ -1,20 +1,28 @@
 """The write locks on PostgreSQL: story assignment is held by one writer at a time until its
-commit, and a deadlock between two writers is told apart from other errors (the core runs
-the losing transaction again)."""
+commit (two writers at once choose stories as one after the other would), and a deadlock
+between two writers is told apart from other errors (the core runs the losing transaction
+again)."""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from service.config import Settings
+from service.core import Crosscheck
+from service.schemas import ArticleIn
 from service.store.db import make_engine
 from service.store.locks import ASSIGNMENT, is_deadlock, lock_assignment
-from tests.databases import POSTGRES
+from service.store.tables import Article
+from tests.databases import POSTGRES, empty_database
+
+DRONES = "2021-11-07T10:00:00Z"
 
 pytestmark = [
     pytest.mark.postgres,
@@ -85,3 +93,44 @@ def test_a_deadlock_is_told_apart_from_other_errors(engine: Engine) -> None:
             connection.execute(text("SELECT pg_sleep(1)"))
         connection.rollback()
     assert not is_deadlock(other.value)
+
+
+def test_two_writers_choosing_stories_at_once_choose_as_one_after_the_other(
+    core: Crosscheck, tmp_path: Path, seed_texts: dict[str, str]
+) -> None:
+    # Two cores are two processes to the database: each its own sessions and write lock.
+    url = empty_database("postgres", tmp_path)
+    writers = [Crosscheck(Settings(database_url=url), models=core.models) for _ in range(2)]
+    articles = [
+        ArticleIn(text=seed_texts["iranwire"], source="IranWire", published_at=DRONES),
+        ArticleIn(text=seed_texts["guardian"], source="The Guardian", published_at=DRONES),
+    ]
+    inside = [threading.Event(), threading.Event()]
+
+    def meet(me: int) -> Callable[[Session, list[tuple[str, bool]]], None]:
+        def record(_session: Session, _outcomes: list[tuple[str, bool]]) -> None:
+            # Each waits, before its commit, for the other to store as well: unless a lock
+            # keeps the other out until this commit, both choose a story unaware of the other.
+            inside[me].set()
+            inside[1 - me].wait(timeout=5)
+
+        return record
+
+    threads = [
+        threading.Thread(
+            target=writers[i].submit, args=([articles[i]],), kwargs={"record": meet(i)}
+        )
+        for i in range(2)
+    ]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        with writers[0].db.session() as session:
+            stories = session.scalars(select(Article.story_id)).all()
+    finally:
+        for writer in writers:
+            writer.close()
+    assert len(stories) == 2
+    assert len(set(stories)) == 1  # one story, as when the second comes after the first
