@@ -20,16 +20,16 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bench.crash import orphans
+from bench.scale import outcome
 from service.app import create_app
 from service.config import Settings
 from service.core import Crosscheck
 from service.schemas import ArticleIn
 from service.store.db import make_engine
-from service.store.tables import Article, ClaimRow, Job, LinkRow, Source
+from service.store.tables import Article, Job
 from tests.databases import POSTGRES, empty_database
 from tests.test_jobs import FURNITURE
-from tests.workers import REDIS, Worker, empty_broker, skip_without_servers, wait_for
+from tests.workers import REDIS, empty_broker, skip_without_servers, wait_for, worker
 
 pytestmark = skip_without_servers()
 
@@ -100,46 +100,6 @@ def _enqueue(api: TestClient, body: Any) -> str:
     return location
 
 
-def outcome(url: str) -> dict[str, Any]:
-    """What ingest made of the articles, by outlet and claim position (ids differ run to
-    run): the stories and origins as groups of outlets, each claim's verdict with its counts,
-    and each link with its relation and reason."""
-    engine = make_engine(url)
-    try:
-        with Session(engine) as session:
-            rows = session.execute(
-                select(Article.id, Source.name, Article.story_id, Article.origin_id).join(Source)
-            ).all()
-            outlet = {row.id: row.name for row in rows}
-
-            def groups(key: str) -> set[frozenset[str]]:
-                found: dict[str, set[str]] = {}
-                for row in rows:
-                    found.setdefault(getattr(row, key), set()).add(row.name)
-                return {frozenset(g) for g in found.values()}
-
-            claims = session.scalars(select(ClaimRow)).all()
-            position = {c.id: (outlet[c.article_id], c.index) for c in claims}
-            links = session.scalars(select(LinkRow)).all()
-            return {
-                "articles": sorted(outlet.values()),
-                "stories": groups("story_id"),
-                "origins": groups("origin_id"),
-                "verdicts": sorted(
-                    (*position[c.id], c.verdict, c.supporting_origins, c.contradicting_origins)
-                    for c in claims
-                ),
-                "links": sorted(
-                    (*position[link.claim_id], outlet[link.article_id], link.sentence_index)
-                    + (link.relation, link.reason)
-                    for link in links
-                ),
-                "orphans": sum(orphans(session).values()),
-            }
-    finally:
-        engine.dispose()
-
-
 def test_a_worker_runs_queued_jobs_to_done_or_failed(
     api: TestClient, database: str, tmp_path: Path, seed_texts: dict[str, str]
 ) -> None:
@@ -147,7 +107,7 @@ def test_a_worker_runs_queued_jobs_to_done_or_failed(
     bad = {"articles": [article, {"text": FURNITURE, "source": "Nobody"}]}
     # Queued before any worker runs: the broker keeps them.
     locations = [_enqueue(api, article), _enqueue(api, bad), _enqueue(api, article)]
-    with Worker(database, tmp_path / "worker.log", pool="prefork", concurrency=1):
+    with worker(database, tmp_path / "worker.log", pool="prefork", concurrency=1):
         done, failed, again = (wait_for(api, location) for location in locations)
     assert (done["status"], done["attempts"]) == ("done", 1)
     assert done["articles"][0]["created"] is True
@@ -156,7 +116,7 @@ def test_a_worker_runs_queued_jobs_to_done_or_failed(
     # Resubmitted: the stored article, not a second one.
     assert again["status"] == "done" and again["articles"][0]["created"] is False
     assert again["articles"][0]["article"]["id"] == done["articles"][0]["article"]["id"]
-    assert outcome(database)["articles"] == ["IranWire"]
+    assert outcome(database, by_outlet=True)["articles"] == ["IranWire"]
 
 
 def test_four_concurrent_slots_give_the_links_and_verdicts_of_sequential_ingest(
@@ -174,7 +134,7 @@ def test_four_concurrent_slots_give_the_links_and_verdicts_of_sequential_ingest(
             sequential.submit([ArticleIn.model_validate(article)])
     finally:
         sequential.close()
-    expected = outcome(POSTGRES)
+    expected = outcome(POSTGRES, by_outlet=True)
     assert expected["stories"] == {
         frozenset({"IranWire", "The Guardian"}),
         frozenset({"Daily Herald", "Valley Post"}),
@@ -188,21 +148,21 @@ def test_four_concurrent_slots_give_the_links_and_verdicts_of_sequential_ingest(
     )
     api_core = Crosscheck(settings, models=core.models)
     workers = [
-        Worker(POSTGRES, tmp_path / "w1.log", pool="threads", concurrency=2, name="w1"),
-        Worker(POSTGRES, tmp_path / "w2.log", pool="prefork", concurrency=2, name="w2"),
+        worker(POSTGRES, tmp_path / "w1.log", pool="threads", concurrency=2, name="w1"),
+        worker(POSTGRES, tmp_path / "w2.log", pool="prefork", concurrency=2, name="w2"),
     ]
     try:
-        for worker in workers:
-            worker.start()
+        for each in workers:
+            each.start()
         with TestClient(create_app(settings, core=api_core)) as api:
             locations = [_enqueue(api, article) for article in articles]
             jobs = [wait_for(api, location) for location in locations]
     finally:
-        for worker in workers:
-            worker.stop()
+        for each in workers:
+            each.stop()
         api_core.close()
     assert [job["status"] for job in jobs] == ["done"] * len(articles)
-    assert outcome(POSTGRES) == expected
+    assert outcome(POSTGRES, by_outlet=True) == expected
     assert expected["orphans"] == 0
 
 
@@ -213,7 +173,7 @@ def test_a_worker_killed_mid_job_loses_and_duplicates_nothing(
     # Longer than a run of the job, or a slow run would be handed out again (harmless, but
     # this test counts the runs).
     timeout = {"broker_visibility_timeout_seconds": "20"}
-    first = Worker(database, tmp_path / "w1.log", pool="solo", name="w1", **timeout)
+    first = worker(database, tmp_path / "w1.log", pool="solo", name="w1", **timeout)
     first.start()
     location = _enqueue(api, {"articles": articles})
     job_id = location.rsplit("/", 1)[1]
@@ -232,11 +192,11 @@ def test_a_worker_killed_mid_job_loses_and_duplicates_nothing(
             assert session.scalar(select(func.count()).select_from(Article)) == 0
     finally:
         engine.dispose()
-    with Worker(database, tmp_path / "w2.log", pool="solo", name="w2", **timeout):
+    with worker(database, tmp_path / "w2.log", pool="solo", name="w2", **timeout):
         job = wait_for(api, location)
     assert job["status"] == "done"
     assert job["attempts"] == 2
     assert [a["created"] for a in job["articles"]] == [True] * len(articles)
-    result = outcome(database)
+    result = outcome(database, by_outlet=True)
     assert result["articles"] == sorted(a["source"] for a in articles)  # each stored once
     assert result["orphans"] == 0
