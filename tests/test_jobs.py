@@ -187,3 +187,24 @@ def test_one_job_run_twice_at_once_stores_each_article_once(
     assert _count(store, Article) == 2
     assert store.run_job(job_id) is False  # finished: a third delivery does nothing
     assert store.job(job_id).attempts == 2
+
+
+def test_an_unreachable_broker_answers_503_and_the_job_is_failed(
+    store: Crosscheck, seed_texts: dict[str, str]
+) -> None:
+    # Nothing listens on port 1: the job is recorded, then refused by the broker.
+    settings = store.settings.model_copy(update={"broker_url": "redis://127.0.0.1:1/0"})
+    queued = Crosscheck(settings, models=store.models)
+    try:
+        with TestClient(create_app(settings, core=queued)) as client:
+            answer = client.post("/v1/articles?wait=false", json={"text": seed_texts["iranwire"]})
+        body = assert_problem(answer, 503)
+        assert body["type"] == "urn:crosscheck:problem:queue-unavailable"
+        with store.db.session() as session:
+            (job_id,) = session.scalars(select(Job.id)).all()
+        job = store.job(job_id)
+        assert job.status is JobStatus.FAILED and job.error is not None
+        assert job.error.status == 503
+    finally:
+        queued.close()
+    assert _count(store, Article) == 0
