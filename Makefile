@@ -10,7 +10,7 @@ HOST   := 127.0.0.1
 PORT   := 8000
 
 .PHONY: setup run test chromium lint format bench bench-quality bench-claims bench-verdicts \
-	bench-stories bench-crash bench-load train-judge train-news-judge train-claims train-idf clean
+	bench-stories bench-crash bench-load bench-scale train-judge train-news-judge train-claims train-idf clean
 
 setup: $(STAMP)
 
@@ -84,6 +84,17 @@ DURATION ?= 30
 bench-load: $(STAMP)
 	HF_HUB_OFFLINE=1 $(PY) bench/load.py --data $(DATA) --readers $(READERS) --duration $(DURATION) \
 		--seed $(SEED) $(if $(POSTGRES),--postgres $(POSTGRES))
+
+# Real news one article at a time, then as jobs of Celery workers at once, then with a worker
+# killed mid-job: same stories, links and verdicts? anything lost or duplicated? Needs a
+# PostgreSQL database (POSTGRES=…, its schema is DROPPED) and a Redis database (REDIS=…, EMPTIED).
+REDIS    ?= redis://127.0.0.1:6379/6
+WORKERS  ?= 4
+ARTICLES ?= 16
+bench-scale: $(STAMP)
+	@test -n "$(POSTGRES)" || { echo "bench-scale needs POSTGRES=postgresql+psycopg://…"; exit 2; }
+	HF_HUB_OFFLINE=1 $(PY) bench/scale.py --data $(DATA) --postgres $(POSTGRES) --redis $(REDIS) \
+		--workers $(WORKERS) --articles $(ARTICLES)
 
 train-judge: $(STAMP)
 	HF_HUB_OFFLINE=1 $(PY) -m models.training.judge --data $(DATA) --out models/weights/judge

@@ -47,6 +47,8 @@ from service.store.tables import (  # noqa: E402
     ApiKey,
     Article,
     ClaimRow,
+    Job,
+    JobArticle,
     LinkRow,
     SentenceRow,
     Source,
@@ -198,6 +200,31 @@ ORPHAN_CHECKS: tuple[OrphanCheck, ...] = (
         _count(~exists().where(Webhook.id == WebhookDelivery.webhook_id)).select_from(
             WebhookDelivery
         ),
+    ),
+    OrphanCheck(
+        "jobs without articles",
+        ("jobs", "job_articles"),
+        _count(~exists().where(JobArticle.job_id == Job.id)).select_from(Job),
+    ),
+    OrphanCheck(
+        "job articles without their job",
+        ("job_articles", "jobs"),
+        _count(~exists().where(Job.id == JobArticle.job_id)).select_from(JobArticle),
+    ),
+    OrphanCheck(
+        "job articles whose stored article is missing",
+        ("job_articles", "articles"),
+        _count(
+            JobArticle.article_id.is_not(None), ~exists().where(Article.id == JobArticle.article_id)
+        ).select_from(JobArticle),
+    ),
+    OrphanCheck(
+        "done jobs with an article not stored",
+        ("jobs", "job_articles"),
+        select(func.count())
+        .select_from(JobArticle)
+        .join(Job, Job.id == JobArticle.job_id)
+        .where(Job.status == "done", JobArticle.article_id.is_(None)),
     ),
 )
 

@@ -21,6 +21,7 @@ from service.api import (
     edits,
     events,
     health,
+    jobs,
     judge,
     metrics,
     sources,
@@ -88,6 +89,11 @@ def create_app(
         app.state.core = built
         dispatcher = Dispatcher(built.db, settings, built.events)
         dispatcher.start()
+        # Jobs that a stopped process left unfinished run again (none with a broker: it
+        # hands them to a worker itself).
+        resumed = await run_in_threadpool(built.resume_jobs)
+        if resumed:
+            log.info("%d unfinished jobs queued again", resumed)
         try:
             if settings.demo_dir is not None:
                 created, stored = await run_in_threadpool(load_demo, built, settings.demo_dir)
@@ -143,6 +149,7 @@ def create_app(
         )
     for module in (
         articles,
+        jobs,
         stories,
         edits,
         claims,

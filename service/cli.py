@@ -1,4 +1,5 @@
-"""The `crosscheck` command: serve, compare, ingest, judge — each one call into the core.
+"""The `crosscheck` command: serve, worker, compare, ingest, judge — each one call into the
+core.
 
 Exit codes: 0 success, 1 bad input (with a message on standard error), 2 usage errors.
 """
@@ -122,6 +123,54 @@ def serve(host: str, port: int, demo: Path | None, database_url: str | None) -> 
     if app.state.keys_required:
         log.info("API keys are required (CROSSCHECK_AUTH=%s, host %s)", settings.auth, host)
     uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower())
+
+
+@main.command()
+@click.option(
+    "--concurrency",
+    "-c",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Jobs run at once (each prefork slot loads its own models).",
+)
+@click.option(
+    "--queues",
+    "-Q",
+    help="Comma-separated queues to take jobs from (default: CROSSCHECK_JOBS_QUEUE).",
+)
+@click.option(
+    "--pool",
+    "-P",
+    type=click.Choice(["prefork", "threads", "solo"]),
+    default="prefork",
+    show_default=True,
+    help="prefork: a process per slot; threads: one process, one set of models.",
+)
+@click.option("--hostname", "-n", help="Node name of the worker (default: celery@HOST).")
+@click.option("--database-url", help="SQLAlchemy URL (default: CROSSCHECK_DATABASE_URL).")
+@click.option("--broker-url", help="Redis URL of the broker (default: CROSSCHECK_BROKER_URL).")
+def worker(
+    concurrency: int,
+    queues: str | None,
+    pool: str,
+    hostname: str | None,
+    database_url: str | None,
+    broker_url: str | None,
+) -> None:
+    """Run a Celery worker that ingests the jobs queued by POST /v1/articles?wait=false."""
+    from service.worker import start_worker
+
+    settings = _settings(database_url=database_url, broker_url=broker_url)
+    if settings.broker_url is None:
+        raise click.UsageError("no broker: set CROSSCHECK_BROKER_URL or pass --broker-url")
+    names = [q.strip() for q in (queues or settings.jobs_queue).split(",") if q.strip()]
+    if not names:
+        raise click.UsageError("--queues names no queue")
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
+    )
+    start_worker(settings, concurrency, names, pool, hostname)
 
 
 DATABASE_OPTION = click.option(

@@ -188,6 +188,36 @@ class Settings(BaseSettings):
         "not hold up the others.",
     )
 
+    broker_url: str | None = Field(
+        None,
+        description="Celery broker URL (redis://host:6379/0). When set, POST /v1/articles?wait="
+        "false queues each job there for `crosscheck worker` processes, which share "
+        "database_url with the API; unset, queued jobs run in a background thread of the API "
+        "process.",
+    )
+    jobs_queue: str = Field(
+        "crosscheck",
+        min_length=1,
+        max_length=100,
+        pattern=r"^[A-Za-z0-9_.-]+$",
+        description="Name of the broker queue that jobs are sent to (`crosscheck worker "
+        "--queues` names the queues a worker takes jobs from).",
+    )
+    broker_visibility_timeout_seconds: float = Field(
+        900.0,
+        gt=0,
+        description="Seconds after which a job taken by a worker that died (killed, lost its "
+        "machine) is handed to another worker; longer than the longest job, or a slow job "
+        "runs twice (harmlessly: jobs are idempotent, but the work is done twice).",
+    )
+    job_retries: int = Field(
+        5,
+        ge=0,
+        le=100,
+        description="Times a job is tried again after an error of the database or the broker "
+        "(not after an error of its input, which fails the job at once).",
+    )
+
     @field_validator("judge_thresholds")
     @classmethod
     def _known_thresholds(cls, value: dict[str, float]) -> dict[str, float]:
@@ -207,4 +237,11 @@ class Settings(BaseSettings):
     def _known_database(cls, value: str) -> str:
         if not value.startswith(("sqlite", "postgresql")):
             raise ValueError("database_url must be a sqlite:// or postgresql:// URL")
+        return value
+
+    @field_validator("broker_url")
+    @classmethod
+    def _known_broker(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("redis://", "rediss://")):
+            raise ValueError("broker_url must be a redis:// or rediss:// URL")
         return value

@@ -14,15 +14,22 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from models.errors import InputError, ModelMissingError
 from models.labels import Verdict
-from service import editing, export, keys, webhooks
+from service import editing, export, jobs, keys, webhooks
+from service.api.problems import problem_body
 from service.config import Settings
 from service.deadline import check_deadline
-from service.errors import ConflictError, NoReviewError, WorkLimitError, check_batch
+from service.errors import (
+    ConflictError,
+    NoReviewError,
+    QueueUnavailableError,
+    WorkLimitError,
+    check_batch,
+)
 from service.events import EventBus, pending
 from service.ingest import store_article
 from service.keys import Principal
@@ -38,6 +45,7 @@ from service.schemas import (
     ClaimsPublic,
     CompareReport,
     DeliveriesPublic,
+    JobPublic,
     JudgementPublic,
     JudgementsPublic,
     JudgePairIn,
@@ -57,8 +65,10 @@ from service.schemas import (
     WebhookIn,
     WebhookPublic,
 )
+from service.store import jobs as job_records
 from service.store import queries
 from service.store.db import Database, migrate
+from service.store.locks import is_deadlock
 from service.store.tables import StoryEdit
 
 T = TypeVar("T")
@@ -91,6 +101,8 @@ class Crosscheck:
         self._write_lock = threading.Lock()
         # What committed writes change, told to live streams and webhooks (service.events).
         self.events = EventBus(settings.events_buffer)
+        self._jobs: jobs.Sender | None = None
+        self._jobs_lock = threading.Lock()
 
     @contextmanager
     def _transaction(self) -> Iterator[Session]:
@@ -114,7 +126,11 @@ class Crosscheck:
         return self._models
 
     def close(self) -> None:
-        """Release the database connections."""
+        """Stop the job runner of this process, if one started, and release the database."""
+        with self._jobs_lock:
+            sender, self._jobs = self._jobs, None
+        if sender is not None:
+            sender.close()
         self.db.close()
 
     def ready(self) -> dict[str, str]:
@@ -165,7 +181,12 @@ class Crosscheck:
                 raise InputError(prefix + str(exc)) from exc
         return analysed
 
-    def submit(self, articles: Sequence[ArticleIn], key: Principal | None = None) -> SubmitResponse:
+    def submit(
+        self,
+        articles: Sequence[ArticleIn],
+        key: Principal | None = None,
+        record: Callable[[Session, list[tuple[str, bool]]], None] | None = None,
+    ) -> SubmitResponse:
         """Ingest articles in order; an article already stored is returned, not duplicated.
 
         The whole batch is analysed before anything is stored, and stored in one transaction:
@@ -175,6 +196,8 @@ class Crosscheck:
             articles: The articles.
             key: The API key submitting them, recorded on each new article; a key bound to
                 outlets may submit only articles of those outlets.
+            record: Called with the (article id, created) of each article inside the
+                transaction that stores them (a queued job records its outcome this way).
 
         Raises:
             ForbiddenError: the key may not post as an article's outlet.
@@ -194,12 +217,15 @@ class Crosscheck:
                         store_article(session, item, self.models.judge, self.settings, key_id)
                         for item in analysed
                     ]
+                    if record is not None:
+                        record(session, outcomes)
                     check_deadline()  # past it, the transaction rolls back: nothing stored
                 break
-            except IntegrityError:
+            except (IntegrityError, OperationalError) as exc:
                 # Another process stored the same article (URL or text) between our lookup and
-                # our commit; the transaction rolled back, and a second pass finds its copy.
-                if attempt == 2:
+                # our commit, or took two story locks in the other order (a deadlock); the
+                # transaction rolled back, and a second pass finds its copy or gets the locks.
+                if attempt == 2 or (isinstance(exc, OperationalError) and not is_deadlock(exc)):
                     raise
         with self.db.session() as session:
             data = [
@@ -207,6 +233,74 @@ class Crosscheck:
                 for ident, created in outcomes
             ]
         return SubmitResponse(data=data, count=len(data))
+
+    def _job_sender(self) -> jobs.Sender:
+        with self._jobs_lock:
+            if self._jobs is None:
+                if self.settings.broker_url is None:
+                    self._jobs = jobs.LocalRunner(self)
+                else:
+                    from service.worker import BrokerSender  # Celery only where configured
+
+                    self._jobs = BrokerSender(self.settings)
+            return self._jobs
+
+    def enqueue(self, articles: Sequence[ArticleIn], key: Principal | None = None) -> JobPublic:
+        """Record the articles as a job, in one transaction, and queue it; `run_job` ingests
+        them later as `submit` would.
+
+        The checks that need no model (outlets of the key, batch size, work limits) are made
+        first: a request they refuse records nothing.
+
+        Raises:
+            ForbiddenError: the key may not post as an article's outlet.
+            WorkLimitError: the request is over the work limits (BatchTooLargeError: too many
+                articles).
+            QueueUnavailableError: the broker could not be reached; the job is recorded as
+                failed.
+        """
+        if key is not None:
+            for article in articles:
+                key.check_outlet(article)
+        check_batch(articles, self.settings.max_batch, "articles")
+        self._check_work(articles)
+        with self.db.session() as session:
+            job_id = job_records.create(session, articles, key.id if key is not None else None)
+        try:
+            self._job_sender().send(job_id)
+        except QueueUnavailableError as exc:
+            with self.db.session() as session:
+                job_records.fail(session, job_id, problem_body(exc))
+            raise
+        return self.job(job_id)
+
+    def job(self, job_id: str) -> JobPublic:
+        """A queued ingest: its status, then its articles or its error.
+
+        Raises:
+            NotFoundError: no job has this id.
+        """
+        with self.db.session() as session:
+            return job_records.public(session, job_id)
+
+    def run_job(self, job_id: str) -> bool:
+        """Run a queued job (a worker calls this); False when it was finished already.
+
+        Raises:
+            Exception: an error that is not the input's; the job stays running, to be run
+                again (see `service.jobs.run`).
+        """
+        return jobs.run(self, job_id)
+
+    def resume_jobs(self) -> int:
+        """Hand the jobs that a stopped process left unfinished to this process's runner;
+        returns how many (none when a broker runs jobs: it redelivers them itself)."""
+        sender = self._job_sender()
+        with self.db.session() as session:
+            left = job_records.unfinished(session, jobs.resumable(sender))
+        for job_id in left:
+            sender.send(job_id)
+        return len(left)
 
     def submit_each(self, articles: Sequence[ArticleIn]) -> list[SubmitResult | InputError]:
         """Ingest a batch where each article stands alone: the good ones are stored, each bad

@@ -18,6 +18,7 @@ __all__ = [
     "NoReviewError",
     "NotFoundError",
     "PayloadTooLargeError",
+    "QueueUnavailableError",
     "RateLimitedError",
     "RequestTimeoutError",
     "WorkLimitError",
@@ -98,6 +99,11 @@ class RateLimitedError(CrosscheckError):
 
 class RequestTimeoutError(CrosscheckError):
     """The request ran past settings.request_timeout_seconds (503); nothing was stored."""
+
+
+class QueueUnavailableError(CrosscheckError):
+    """The job broker (settings.broker_url) could not be reached (503): the job was not
+    queued, and is recorded as failed."""
 
 
 def check_batch(items: Sized, limit: int, noun: str) -> None:

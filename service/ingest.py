@@ -13,7 +13,7 @@ from service.config import Settings
 from service.editing import connect, stored_side, surviving, update_verdicts
 from service.events import pending
 from service.pipeline import Analysed, new_id, vector_bytes
-from service.store.locks import lock_stories
+from service.store.locks import lock_assignment, lock_stories
 from service.store.queries import placements_near
 from service.store.tables import Article, ClaimRow, SentenceRow, Source, Story
 from service.stories import JoinRule, choose_story, find_origin, shingles
@@ -50,6 +50,8 @@ def _story_for(session: Session, item: Analysed, now: datetime, settings: Settin
     if item.story_key:
         story = session.scalars(select(Story).where(Story.key == item.story_key)).first()
     else:
+        # Stories are chosen one writer at a time, each seeing the stories opened before.
+        lock_assignment(session)
         rule = JoinRule.from_settings(settings)
         chosen = choose_story(
             placements_near(session, item.published_at, rule), item.placement, rule

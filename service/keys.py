@@ -119,6 +119,19 @@ def revoke(session: Session, key_id: str) -> ApiKeyPublic:
     return _public(row)
 
 
+def principal(session: Session, key_id: str) -> Principal:
+    """The key of this id as the one a request was made with (a queued job runs as the key
+    that submitted it, revoked since or not: the job was accepted).
+
+    Raises:
+        NotFoundError: no key has this id.
+    """
+    row = session.get(ApiKey, key_id)
+    if row is None:
+        raise NotFoundError("API key", key_id)
+    return Principal(row.id, row.name, Scope(row.scope), tuple(row.outlets))
+
+
 def authenticate(session: Session, secret: str) -> Principal:
     """The key a secret belongs to; records its use.
 

@@ -265,6 +265,59 @@ class SubmitResponse(BaseModel):
     count: int
 
 
+class JobStatus(StrEnum):
+    """Where a queued ingest stands."""
+
+    QUEUED = "queued"
+    """Stored, waiting for a worker."""
+    RUNNING = "running"
+    """A worker is analysing and storing its articles (again, after a worker died)."""
+    DONE = "done"
+    """Its articles are stored: `articles` holds them."""
+    FAILED = "failed"
+    """Nothing was stored: `error` says why, as a synchronous request would have been told."""
+
+
+class JobError(BaseModel):
+    """Why a job failed: the problem document (RFC 9457) of the synchronous answer."""
+
+    type: str = Field(description="URI naming the kind of problem.")
+    title: str = Field(description="Short summary of the kind of problem.")
+    status: int = Field(description="The HTTP status a synchronous request would have had.")
+    detail: str = Field(description="What went wrong, in words.")
+
+
+class JobArticle(BaseModel):
+    """One article of a job: as submitted, then as stored."""
+
+    index: int = Field(description="Its position in the submission, from 0.")
+    source: str | None = Field(description="The outlet as submitted.")
+    url: str | None = Field(description="The URL as submitted.")
+    created: bool | None = Field(
+        description="Once the job is done: False when the article was already stored."
+    )
+    article: ArticlePublic | None = Field(description="Once the job is done: the stored article.")
+
+
+class JobPublic(BaseModel):
+    """A queued ingest; GET /v1/jobs/{id} follows it to `done` or `failed`."""
+
+    id: str
+    status: JobStatus
+    attempts: int = Field(description="Runs started: more than one after a worker died.")
+    created_at: datetime
+    started_at: datetime | None = Field(description="When the latest run started.")
+    finished_at: datetime | None
+    articles: list[JobArticle]
+    error: JobError | None = Field(description="Why the job failed; null otherwise.")
+
+
+class JobResponse(BaseModel):
+    """A job, as answered by POST /v1/articles?wait=false and GET /v1/jobs/{id}."""
+
+    job: JobPublic
+
+
 class StorySummary(BaseModel):
     """A story with its counts."""
 

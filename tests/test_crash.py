@@ -24,6 +24,8 @@ from service.store.tables import (
     Article,
     Base,
     ClaimRow,
+    Job,
+    JobArticle,
     LinkRow,
     SentenceRow,
     Source,
@@ -170,6 +172,12 @@ def _base(session: Session) -> None:
     session.flush()
     session.add(WebhookDelivery(webhook_id="w1", event_id=1, event_type="t", attempt=1, at=now))
     session.flush()
+    session.add(Job(id="j1", status="done", attempts=1, created_at=now, finished_at=now))
+    session.flush()
+    session.add(
+        JobArticle(job_id="j1", index=0, input={"text": "t"}, article_id="a1", created=True)
+    )
+    session.flush()
 
 
 def _story(ident: str, merged_into: str | None = None) -> Story:
@@ -229,6 +237,16 @@ BREAKS: dict[str, Callable[[Session], object]] = {
     ),
     "deliveries without their webhook": lambda s: s.execute(
         update(WebhookDelivery).values(webhook_id="gone")
+    ),
+    "jobs without articles": lambda s: s.add(
+        Job(id="j2", status="queued", attempts=0, created_at=datetime(2021, 11, 7, tzinfo=UTC))
+    ),
+    "job articles without their job": lambda s: s.execute(update(JobArticle).values(job_id="gone")),
+    "job articles whose stored article is missing": lambda s: s.execute(
+        update(JobArticle).values(article_id="gone")
+    ),
+    "done jobs with an article not stored": lambda s: s.execute(
+        update(JobArticle).values(article_id=None)
     ),
 }
 

@@ -39,6 +39,7 @@ from service.app import create_app
 from service.config import Settings
 from service.core import Crosscheck
 from tests.databases import DATABASES, empty_database
+from tests.workers import wait_for
 
 EXAMPLES = 25
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -76,6 +77,11 @@ def store_seeds(client: TestClient, seed_texts: dict[str, str]) -> dict[str, str
     contested = next(c for c in claims if c["verdict"] == "contested")
     assert client.patch(f"/v1/stories/{story_id}", json={"title": "Fuzzed"}).status_code == 200
     edits = client.get(f"/v1/stories/{story_id}/edits").json()["data"]
+    # A job (queued ingest) of an article stored already, run to done by the app's thread.
+    queued = client.post("/v1/articles?wait=false", json={**gulf, "source": "Gulf Ledger"})
+    assert queued.status_code == 202, queued.text
+    job = wait_for(client, queued.headers["location"])
+    assert job["status"] == "done", job
     # A webhook to a closed local port: its deliveries fail at once, and are logged.
     hook = client.post("/v1/webhooks", json={"url": "http://127.0.0.1:9/", "secret": "f" * 16})
     assert hook.status_code == 201, hook.text
@@ -86,6 +92,7 @@ def store_seeds(client: TestClient, seed_texts: dict[str, str]) -> dict[str, str
         "edit_id": edits[0]["id"],
         "source_name": article["source"],
         "webhook_id": hook.json()["id"],
+        "job_id": job["id"],
     }
 
 

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Response, status
+from fastapi import APIRouter, Body, Query, Response, status
 from pydantic import Discriminator, Tag
 
 from service.api import examples
 from service.api.deps import ApiKeyDep, CoreDep, Ident, MinCheckworthiness
-from service.api.problems import problem_responses
+from service.api.problems import SafeJSONResponse, problem_responses
 from service.schemas import (
     ArticleBatchIn,
     ArticleIn,
     ArticlePublic,
     ArticleUpdateIn,
+    JobResponse,
     SubmitResponse,
 )
 
@@ -35,9 +36,15 @@ SubmitBody = Annotated[
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
+    response_model=SubmitResponse,
     responses={
         200: {"model": SubmitResponse, "description": "Every article was already stored."},
-        **problem_responses(400, 403, 413, 422),
+        202: {
+            "model": JobResponse,
+            "description": "wait=false: the articles are stored as a job, to be ingested by "
+            "a worker; `Location` is the job, to poll (GET /v1/jobs/{id}).",
+        },
+        **problem_responses(400, 403, 413, 422, 503),
     },
 )
 def submit_articles(
@@ -45,9 +52,24 @@ def submit_articles(
     core: CoreDep,
     api_key: ApiKeyDep,
     response: Response,
-) -> SubmitResponse:
-    """Submit one article or a batch `{"articles": [...]}`; 201 if any was new, 200 if none."""
+    wait: Annotated[
+        bool,
+        Query(
+            description="true: answer once the articles are ingested. false: store them as a "
+            "job and answer 202 at once (a worker ingests them; input errors that only "
+            "analysis finds fail the job)."
+        ),
+    ] = True,
+) -> SubmitResponse | SafeJSONResponse:
+    """Submit one article or a batch `{"articles": [...]}`: 201 new, 200 stored, 202 queued."""
     articles = payload.articles if isinstance(payload, ArticleBatchIn) else [payload]
+    if not wait:
+        job = core.enqueue(articles, key=api_key)
+        return SafeJSONResponse(
+            JobResponse(job=job).model_dump(mode="json"),
+            status_code=status.HTTP_202_ACCEPTED,
+            headers={"Location": f"/v1/jobs/{job.id}"},
+        )
     result = core.submit(articles, key=api_key)
     if not any(item.created for item in result.data):
         response.status_code = status.HTTP_200_OK

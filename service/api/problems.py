@@ -28,6 +28,7 @@ from service.errors import (
     MergedStoryError,
     NotFoundError,
     PayloadTooLargeError,
+    QueueUnavailableError,
     RateLimitedError,
     RequestTimeoutError,
     WorkLimitError,
@@ -139,6 +140,7 @@ _DOMAIN: dict[type[CrosscheckError], tuple[int, str, str]] = {
     InputError: (422, "invalid-input", "Invalid input"),
     RateLimitedError: (429, "rate-limited", "Too many requests"),
     RequestTimeoutError: (503, "timeout", "Request timed out"),
+    QueueUnavailableError: (503, "queue-unavailable", "Queue unavailable"),
     ModelMissingError: (503, "model-missing", "Model missing"),
     CrosscheckError: (500, "internal", "Internal error"),
 }
@@ -149,6 +151,18 @@ def _domain_entry(exc: CrosscheckError) -> tuple[int, str, str]:
         if cls in _DOMAIN:
             return _DOMAIN[cls]
     return _DOMAIN[CrosscheckError]
+
+
+def problem_body(exc: CrosscheckError) -> dict[str, Any]:
+    """The members of the problem document of a domain error that do not depend on the
+    request (a failed job keeps them): type, title, status and detail."""
+    status, slug, title = _domain_entry(exc)
+    return {
+        "type": PROBLEM_TYPE_BASE + slug,
+        "title": title,
+        "status": status,
+        "detail": str(exc) or title,
+    }
 
 
 def domain_problem(exc: CrosscheckError, instance: str) -> ProblemResponse:
@@ -328,7 +342,8 @@ _STATUS_DOCS = {
     "claim, a batch too large, or more work than the limits allow (sentences, longest "
     "sentence).",
     429: "The key or client spent its requests or characters for the minute; see Retry-After.",
-    503: "A component is not ready, or the request ran past its time limit.",
+    503: "A component is not ready, the request ran past its time limit, or the job broker "
+    "could not be reached.",
 }
 
 

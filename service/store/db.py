@@ -7,10 +7,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+MIGRATION_LOCK = "crosscheck:migrations"
+"""The PostgreSQL advisory lock that one migration at a time holds."""
 
 
 def make_engine(url: str) -> Engine:
@@ -42,6 +44,12 @@ def _alembic(engine: Engine, revision: str, upgrade: bool) -> None:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            # API replicas and workers that start together migrate one after the other: the
+            # later ones find the schema current (held until this transaction ends).
+            connection.execute(
+                text("SELECT pg_advisory_xact_lock(hashtext(:s))"), {"s": MIGRATION_LOCK}
+            )
         config.attributes["connection"] = connection
         (command.upgrade if upgrade else command.downgrade)(config, revision)
 

@@ -260,3 +260,46 @@ class WebhookDelivery(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime())
     next_retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     """When the next attempt is due; None when this one succeeded or was the last."""
+
+
+class Job(Base):
+    """A queued ingest (POST /v1/articles?wait=false): its articles as submitted, then what
+    became of them. The articles are stored with the job, in one transaction, before the job
+    is answered 202: a worker that dies loses nothing, the job runs again."""
+
+    __tablename__ = "jobs"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    """queued, running, done or failed (`service.schemas.JobStatus`)."""
+    api_key_id: Mapped[str | None] = mapped_column(ID, default=None)
+    """The API key that submitted it; its articles are recorded as that key's. No foreign key,
+    as for Article.api_key_id."""
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    """Runs started: more than one after a worker died or a transient error."""
+    error: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    """For a failed job: the problem document (RFC 9457) that a synchronous request would
+    have been answered with."""
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+    articles: Mapped[list[JobArticle]] = relationship(
+        order_by="JobArticle.index", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class JobArticle(Base):
+    """One article of a job: the input as submitted (validated), and the article it became."""
+
+    __tablename__ = "job_articles"
+
+    job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True)
+    index: Mapped[int] = mapped_column(Integer, primary_key=True)
+    input: Mapped[dict[str, Any]] = mapped_column(JSON)
+    """The article as `service.schemas.ArticleIn` validated it (JSON mode)."""
+    article_id: Mapped[str | None] = mapped_column(ID, index=True, default=None)
+    """The stored article, once the job is done. No foreign key: set in the transaction that
+    stores the article, and articles are never deleted."""
+    created: Mapped[bool | None] = mapped_column(Boolean, default=None)
+    """Whether this job stored the article (False: it was stored already)."""
