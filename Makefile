@@ -10,7 +10,7 @@ HOST   := 127.0.0.1
 PORT   := 8000
 
 .PHONY: setup run test chromium lint format bench bench-quality bench-claims bench-verdicts \
-	bench-stories bench-crash bench-load train-judge train-news-judge train-claims train-idf clean
+	bench-stories bench-crash bench-load bench-perf train-judge train-news-judge train-claims train-idf clean
 
 setup: $(STAMP)
 
@@ -84,6 +84,12 @@ DURATION ?= 30
 bench-load: $(STAMP)
 	HF_HUB_OFFLINE=1 $(PY) bench/load.py --data $(DATA) --readers $(READERS) --duration $(DURATION) \
 		--seed $(SEED) $(if $(POSTGRES),--postgres $(POSTGRES))
+
+# Speed on one machine as ratios of one run: ingest against the first release, the share of it
+# inside the models, matching against judging every pair, vector search, a 1,000-claim story.
+PERF_ARTICLES ?= 200
+bench-perf: $(STAMP)
+	HF_HUB_OFFLINE=1 $(PY) bench/perf.py --data $(DATA) --articles $(PERF_ARTICLES)
 
 train-judge: $(STAMP)
 	HF_HUB_OFFLINE=1 $(PY) -m models.training.judge --data $(DATA) --out models/weights/judge

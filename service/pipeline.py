@@ -27,6 +27,7 @@ from models.nlp import load_spacy
 from models.published import published_time
 from models.text import Document, Format, clean, detect_format, html_to_text
 from service.config import Settings
+from service.index import set_search_threads
 from service.matching import ClaimView, SentenceView, Side
 from service.schemas import in_calendar
 from service.stories import (
@@ -62,6 +63,7 @@ class Models:
         """Load spaCy, the embedder, the check-worthiness model and the judge."""
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         status: dict[str, str] = {}
+        set_search_threads(settings.search_threads)
         nlp = load_spacy()
         status["spacy"] = "ok"
         embedder = Embedder()
