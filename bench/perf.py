@@ -262,6 +262,7 @@ def section_ingest(args: argparse.Namespace) -> list[Row]:
 
 def section_matching(args: argparse.Namespace) -> list[Row]:
     sys.path.insert(0, str(ROOT))
+    from models.judge import Judge
     from service.config import Settings
     from service.pipeline import Models, analyse
     from service.report import compare_report
@@ -282,9 +283,12 @@ def section_matching(args: argparse.Namespace) -> list[Row]:
     for size in args.story_sizes:
         story = analysed[:size]
         claims = sum(len(a.claims) for a in story)
+        # Each way starts from a cold judge (no parse kept from the other way's run).
+        models.judge = Judge(models.nlp, models.embedder, models.judge.nli)
         start = time.perf_counter()
         matched = compare_report(story, models.judge, settings)
         fast = time.perf_counter() - start
+        models.judge = Judge(models.nlp, models.embedder, models.judge.nli)
         start = time.perf_counter()
         judged = compare_report(story, models.judge, every)
         slow = time.perf_counter() - start
@@ -429,15 +433,12 @@ def main() -> None:
         ingest_worker(args.ingest_worker, args.articles_file, args.out)
         return
     args.data = args.data.resolve()
-    rows: list[Row] = []
+    print("| measure | value |\n|---|---|", flush=True)
+    # Each section's rows as soon as it ends: a long run shows what it has measured so far.
     for name in args.sections.split(","):
-        rows.extend(SECTIONS[name](args))
-    rows.append(("CPU cores", str(os.cpu_count())))
-    width = max(len(k) for k, _ in rows)
-    print(f"| {'measure'.ljust(width)} | value |")
-    print(f"|{'-' * (width + 2)}|-------|")
-    for key, value in rows:
-        print(f"| {key.ljust(width)} | {value} |")
+        for key, value in SECTIONS[name](args):
+            print(f"| {key} | {value} |", flush=True)
+    print(f"| CPU cores (load average at the end) | {os.cpu_count()} ({os.getloadavg()[0]:.1f}) |")
 
 
 if __name__ == "__main__":
