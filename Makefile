@@ -10,7 +10,8 @@ HOST   := 127.0.0.1
 PORT   := 8000
 
 .PHONY: setup run test chromium lint format bench bench-quality bench-claims bench-verdicts \
-	bench-stories bench-crash bench-load bench-scale train-judge train-news-judge train-claims train-idf clean
+	bench-stories bench-crash bench-load bench-scale bench-perf train-judge train-news-judge \
+	train-claims train-idf clean
 
 setup: $(STAMP)
 
@@ -95,6 +96,12 @@ bench-scale: $(STAMP)
 	@test -n "$(POSTGRES)" || { echo "bench-scale needs POSTGRES=postgresql+psycopg://…"; exit 2; }
 	HF_HUB_OFFLINE=1 $(PY) bench/scale.py --data $(DATA) --postgres $(POSTGRES) --redis $(REDIS) \
 		--workers $(WORKERS) --articles $(ARTICLES)
+
+# Speed on one machine as ratios of one run: ingest against the first release, the share of it
+# inside the models, matching against judging every pair, vector search, a 1,000-claim story.
+PERF_ARTICLES ?= 200
+bench-perf: $(STAMP)
+	HF_HUB_OFFLINE=1 $(PY) bench/perf.py --data $(DATA) --articles $(PERF_ARTICLES)
 
 train-judge: $(STAMP)
 	HF_HUB_OFFLINE=1 $(PY) -m models.training.judge --data $(DATA) --out models/weights/judge

@@ -123,11 +123,20 @@ def _content_keys(doc: Doc) -> set[str]:
     return keys
 
 
+def _text(doc: Doc) -> str:
+    """A parse's text, kept with it: spaCy joins its tokens again at every `Doc.text`."""
+    memo: dict[tuple[str, ...], str] = doc.user_data.setdefault("crosscheck", {})
+    text = memo.get(("text",))
+    if text is None:
+        text = memo[("text",)] = doc.text
+    return text
+
+
 def _values_agree(claim: Doc, evidence: Doc) -> bool:
     """Whether the claim states typed values (counted numbers, ages, dates) and the evidence
     gives each the same value for the same thing; never across a step of a running tally
     ("Earlier, officials reported two victims were in serious condition")."""
-    if timeline_step(claim.text) or timeline_step(evidence.text):
+    if timeline_step(_text(claim)) or timeline_step(_text(evidence)):
         return False
     mine_q = [q for q in quantities(claim[:]) if q.counts and q.exact]
     theirs_q = {(q.value, q.counts) for q in quantities(evidence[:])}
@@ -283,7 +292,7 @@ class Judge:
             numbers_stated=_numbers_stated(claim, evidence),
             values=_values_agree(claim, evidence),
             cue=cue,
-            length=len(evidence.text),
+            length=len(_text(evidence)),
         )
 
     def _anchored(self, pair: _Pair) -> bool:
@@ -294,12 +303,30 @@ class Judge:
         return close and pair.covered >= th.nli_anchor
 
     def _needs_model(self, pair: _Pair) -> bool:
-        decided = pair.cue is not None and pair.cue.decisive
-        return not decided and pair.similarity >= self.thresholds.model_gate
+        """Whether the model's answer can change this pair's relation (see `_decide`): only
+        where no comparison found a difference, and the pair could become a support (anchored
+        with its numbers stated, or agreeing values) or a shown contradiction (very close and
+        not a restatement). Elsewhere the pair is silent whatever the model says, and asking
+        it would be most of the cost of an ingest."""
+        th = self.thresholds
+        if pair.cue is not None or pair.similarity < th.model_gate:
+            return False
+        could_entail = self._anchored(pair) and pair.numbers_stated
+        could_agree = pair.values and pair.similarity >= th.values_support
+        could_contradict = pair.similarity >= th.nli_contradiction_gate and not self._restated(pair)
+        return could_entail or could_agree or could_contradict
+
+    def _restated(self, pair: _Pair) -> bool:
+        """Evidence that restates the claim, or only leaves part of it out ("taken to hospital
+        at 3:10 a.m." against "… at 3:10 a.m. by ambulance"), does not contradict it."""
+        th = self.thresholds
+        return (pair.covered >= th.restated and pair.numbers_stated) or (
+            pair.contained >= th.restated
+        )
 
     def _decide(self, pair: _Pair, probs: np.ndarray | None) -> Judgement:
         th = self.thresholds
-        similarity, covered = pair.similarity, pair.covered
+        similarity = pair.similarity
         whole = (0, pair.length)
         cue = pair.cue
         if cue is not None and cue.decisive:
@@ -357,16 +384,11 @@ class Judge:
                 cue.evidence_start,
                 cue.evidence_end,
             )
-        # Evidence that restates the claim, or only leaves part of it out ("taken to hospital at
-        # 3:10 a.m." against "… at 3:10 a.m. by ambulance"), does not contradict it.
-        restated = (covered >= th.restated and pair.numbers_stated) or (
-            pair.contained >= th.restated
-        )
         if (
             contra is not None
             and contra >= th.contradiction
             and similarity >= th.nli_contradiction_gate
-            and not restated
+            and not self._restated(pair)
         ):
             return Judgement(
                 Relation.CONTRADICTS,

@@ -5,11 +5,37 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from functools import wraps
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from spacy.tokens import Span, Token
+
+T = TypeVar("T")
+
+
+def per_span(read: Callable[..., list[T]]) -> Callable[..., list[T]]:
+    """Read a span's mentions once: the result is kept in its Doc's `user_data`.
+
+    The judge compares one parsed claim with many evidence texts and one evidence text with
+    many claims; without this, every pair would read the same mentions off the same tokens
+    again (most of the judge's Python time). A copy of the list is returned each time, so a
+    caller may change it freely.
+    """
+
+    @wraps(read)
+    def cached(span: Span, *args: Any) -> list[T]:
+        memo: dict[tuple[Any, ...], list[T]] = span.doc.user_data.setdefault("crosscheck", {})
+        key = (read.__name__, span.start, span.end, *args)
+        found = memo.get(key)
+        if found is None:
+            found = memo[key] = read(span, *args)
+        return list(found)
+
+    return cached
+
 
 _WORD_NUMBERS = {
     "zero": 0,
@@ -208,6 +234,7 @@ def _counted_noun(token: Token) -> Token | None:
     return None
 
 
+@per_span
 def quantities(span: Span) -> list[Quantity]:
     """Numbers in a sentence with the noun each counts; dates, times and ordinals left out."""
     found: list[Quantity] = []
@@ -289,6 +316,7 @@ def _date_parts(
     return frozenset(weekdays), frozenset(month_days), frozenset(years), frozenset(months)
 
 
+@per_span
 def dates(span: Span, labels: frozenset[str] = frozenset({"DATE"})) -> list[DateMention]:
     """DATE entities of a sentence (or those of other labels, e.g. TIME for "Sunday night"),
     with weekdays, month-days, months and years parsed."""

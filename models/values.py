@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from models.mentions import governing_verb, name_key, name_words, parse_number
+from models.mentions import governing_verb, name_key, name_words, parse_number, per_span
 
 if TYPE_CHECKING:
     from spacy.tokens import Span
@@ -72,6 +72,7 @@ _AFTER_NAME = re.compile(
 _BEFORE_NAME = re.compile(r"(\d{1,3})[- ]years?[- ]old\s+(?:[a-z]+\s+){0,2}$")
 
 
+@per_span
 def ages(span: Span) -> list[Age]:
     """Ages stated next to a PERSON name: "Name, 34,", "Name (34)", "34-year-old Name"."""
     text = span.doc.text
@@ -145,6 +146,7 @@ def _minutes(match: re.Match[str]) -> tuple[int, bool, bool] | None:
     return total % (24 * 60), has_minutes, not ampm and hour <= 12
 
 
+@per_span
 def clock_times(span: Span) -> list[ClockTime]:
     """Clock times of a sentence as intervals: "about 10:30 p.m." → 22:20–22:40,
     "shortly after 11 p.m." → 23:00–23:30, "10:42 p.m." → 22:37–22:47, "11 p.m." → 22:55–23:15.
@@ -215,6 +217,7 @@ _RANGE_BEFORE = re.compile(r"\d\s*[/–-]\s*$")
 _DIRECTIONS = {"n": "north", "s": "south", "e": "east", "w": "west"}
 
 
+@per_span
 def settings(span: Span) -> list[Setting]:
     """Where the sentence's events happened: inside / outside a place, or a block of a street."""
     text = span.text

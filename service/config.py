@@ -98,6 +98,14 @@ class Settings(BaseSettings):
         True,
         description="Use the trained NLI cross-encoder in the judge when its weights are present.",
     )
+    search_threads: int = Field(
+        1,
+        ge=1,
+        le=64,
+        description="Threads of one vector search (FAISS). One search reads a few thousand "
+        "vectors: one thread answers it sooner than several that wait for each other, and "
+        "leaves the other cores to other requests.",
+    )
     demo_dir: Path | None = Field(
         None, description="Directory of example articles loaded as a demo story at start-up."
     )

@@ -12,6 +12,11 @@ import numpy as np
 from models.embedder import DIMENSION, Vectors
 
 
+def set_search_threads(threads: int) -> None:
+    """How many threads each search of this process uses (FAISS's setting is per process)."""
+    faiss.omp_set_num_threads(threads)
+
+
 @dataclass(frozen=True)
 class Hit:
     """A retrieved sentence: which article (by position), which sentence, and its similarity."""

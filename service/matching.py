@@ -131,61 +131,90 @@ def _claims_by_sentence(side: Side) -> dict[int, list[int]]:
     return found
 
 
+@dataclass
+class _Job:
+    """The claims of one article against the sentences of some others, while being judged."""
+
+    claimant: Side
+    evidence: Sequence[Side]
+    pairs: list[tuple[str, str]]
+    meta: list[tuple[int, int, int, float]]
+    """(claim, evidence article, sentence, similarity) of each pair."""
+    judgements: list[Judgement]
+
+
+def _judge_all(judge: Judge, jobs: Sequence[_Job], start: Sequence[int]) -> None:
+    """Judge the pairs of every job from its `start` on, in one call of the judge: one call
+    fills the model's batches, where one call per article would run many small ones."""
+    pairs: list[tuple[str, str]] = []
+    sims: list[float] = []
+    attributions: list[Attribution | None] = []
+    for job, first in zip(jobs, start, strict=True):
+        pairs.extend(job.pairs[first:])
+        sims.extend(m[3] for m in job.meta[first:])
+        attributions.extend(job.claimant.claims[m[0]].attribution for m in job.meta[first:])
+    judged = iter(judge.judge(pairs, similarities=sims, attributions=attributions))
+    for job, first in zip(jobs, start, strict=True):
+        job.judgements.extend(next(judged) for _ in range(len(job.pairs) - first))
+
+
 def _claims_against(
-    claimant: Side,
-    evidence: Sequence[Side],
-    index: SentenceIndex,
+    searches: Sequence[tuple[Side, Sequence[Side], SentenceIndex]],
     judge: Judge,
     per_article: int,
 ) -> list[Link]:
-    """Links from the claimant's claims to the evidence articles (indexed in that order).
+    """Links from each claimant's claims to its evidence articles (indexed in that order).
 
     Each retrieved sentence is judged as written; where it says nothing of the claim, every
     claim cut from it is judged too: a long sentence that states the fact among others
     ("…the relatively weak hand of Suleimani's replacement as leader of the Quds Force, Ismail
     Ghani, who…") is judged by the fact it states. The link shows the sentence either way.
+    The pairs of all the searches are judged together, first the sentences, then the claims
+    cut from those that said nothing.
     """
-    hits = index.search(claimant.claim_vectors, per_article)
-    cut = [_claims_by_sentence(side) for side in evidence]
-    pairs: list[tuple[str, str]] = []
-    meta: list[tuple[int, int, int, float]] = []
-    for c, claim_hits in enumerate(hits):
-        for hit in claim_hits:
-            window, _start, _end = evidence_window(evidence[hit.article], hit.sentence)
-            pairs.append((claimant.claims[c].text, window))
-            meta.append((c, hit.article, hit.sentence, hit.score))
-    attributions = [claimant.claims[m[0]].attribution for m in meta]
-    judgements = judge.judge(pairs, similarities=[m[3] for m in meta], attributions=attributions)
+    jobs: list[_Job] = []
+    for claimant, evidence, index in searches:
+        hits = index.search(claimant.claim_vectors, per_article)
+        job = _Job(claimant, evidence, [], [], [])
+        for c, claim_hits in enumerate(hits):
+            for hit in claim_hits:
+                window, _start, _end = evidence_window(evidence[hit.article], hit.sentence)
+                job.pairs.append((claimant.claims[c].text, window))
+                job.meta.append((c, hit.article, hit.sentence, hit.score))
+        jobs.append(job)
+    _judge_all(judge, jobs, [0] * len(jobs))
     # Second pass, only where the sentence as written said nothing: the claims cut from it.
-    more_pairs: list[tuple[str, str]] = []
-    more_meta: list[tuple[int, int, int, float]] = []
-    for (c, a, s, _score), judgement in zip(meta, judgements, strict=True):
-        if judgement.relation is not Relation.SILENT:
-            continue
-        other = evidence[a]
-        for k in cut[a].get(s, []):
-            if other.claims[k].text.strip() == other.sentences[s].text.strip():
+    firsts = [len(job.pairs) for job in jobs]
+    for job, first in zip(jobs, firsts, strict=True):
+        claimant, evidence = job.claimant, job.evidence
+        cut = [_claims_by_sentence(side) for side in evidence]
+        judged = zip(job.meta[:first], job.judgements, strict=True)
+        for (c, a, s, _score), judgement in judged:
+            if judgement.relation is not Relation.SILENT:
                 continue
-            more_pairs.append((claimant.claims[c].text, other.claims[k].text))
-            score = float(np.dot(claimant.claim_vectors[c], other.claim_vectors[k]))
-            more_meta.append((c, a, s, score))
-    if more_pairs:
-        judgements += judge.judge(
-            more_pairs,
-            similarities=[m[3] for m in more_meta],
-            attributions=[claimant.claims[m[0]].attribution for m in more_meta],
-        )
-        pairs += more_pairs
-        meta += more_meta
+            other = evidence[a]
+            for k in cut[a].get(s, []):
+                if other.claims[k].text.strip() == other.sentences[s].text.strip():
+                    continue
+                job.pairs.append((claimant.claims[c].text, other.claims[k].text))
+                score = float(np.dot(claimant.claim_vectors[c], other.claim_vectors[k]))
+                job.meta.append((c, a, s, score))
+    _judge_all(judge, jobs, firsts)
+    return [link for job in jobs for link in _links(job)]
+
+
+def _links(job: _Job) -> list[Link]:
+    """The best link of each claim to each evidence article, from the judged pairs."""
+    claimant, evidence, pairs, meta = job.claimant, job.evidence, job.pairs, job.meta
     # A sentence that contradicts the claim as written does not support it through one of the
     # claims cut from it ("Tehran denied the visit, which Reuters later confirmed").
     clashing = {
         (c, a, s)
-        for (c, a, s, _score), judgement in zip(meta, judgements, strict=True)
+        for (c, a, s, _score), judgement in zip(meta, job.judgements, strict=True)
         if judgement.relation is Relation.CONTRADICTS
     }
     judgements = [
-        _in_time(j, claimant, evidence[m[1]]) for m, j in zip(meta, judgements, strict=True)
+        _in_time(j, claimant, evidence[m[1]]) for m, j in zip(meta, job.judgements, strict=True)
     ]
     best: dict[tuple[int, int], Link] = {}
     for n, ((c, a, s, _score), judgement) in enumerate(zip(meta, judgements, strict=True)):
@@ -231,12 +260,11 @@ def match(new: Side, others: Sequence[Side], judge: Judge, per_article: int) -> 
     if not independent:
         return []
     forward = SentenceIndex([o.sentence_vectors for o in independent])
-    links = _claims_against(new, independent, forward, judge, per_article)
     # One index of the new article serves every older article's claims.
     backward = SentenceIndex([new.sentence_vectors])
-    for other in independent:
-        if other.claims:
-            links.extend(_claims_against(other, [new], backward, judge, per_article))
+    searches = [(new, independent, forward)]
+    searches += [(other, [new], backward) for other in independent if other.claims]
+    links = _claims_against(searches, judge, per_article)
     return _reciprocate(links, {s.key: s for s in [new, *independent]}, judge)
 
 

@@ -27,6 +27,7 @@ from models.nlp import load_spacy
 from models.published import published_time
 from models.text import Document, Format, clean, detect_format, html_to_text
 from service.config import Settings
+from service.index import set_search_threads
 from service.matching import ClaimView, SentenceView, Side
 from service.schemas import in_calendar
 from service.stories import (
@@ -62,6 +63,7 @@ class Models:
         """Load spaCy, the embedder, the check-worthiness model and the judge."""
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         status: dict[str, str] = {}
+        set_search_threads(settings.search_threads)
         nlp = load_spacy()
         status["spacy"] = "ok"
         embedder = Embedder()
@@ -159,10 +161,15 @@ def analyse(models: Models, article: ArticleIn, max_chars: int) -> Analysed:
         raise InputError("text is empty")
     fmt: Format = article.format or detect_format(article.text)
     document = clean(article.text, models.nlp, fmt)
-    sentence_vectors = models.embedder.encode([s.text for s in document.sentences])
-    claims = models.extractor.extract(document.sentences, sentence_vectors)
-    claim_vectors = models.embedder.encode([c.text for c in claims])
     title = plain(article.title) or None if article.title else document.title
+    # The sentences and the lead in one call of the embedder; the claims then reuse the
+    # vector of the sentence they are (most are whole sentences), and only the parts cut
+    # from a sentence are embedded on their own.
+    lead = lead_text(title, document)
+    embedded = models.embedder.encode([*(s.text for s in document.sentences), lead])
+    sentence_vectors, lead_vector = embedded[:-1], embedded[-1]
+    claims = models.extractor.extract(document.sentences, sentence_vectors)
+    claim_vectors = claim_embeddings(models.embedder, claims, document, sentence_vectors)
     stated = stated_time(article, fmt)
     published = stated or datetime.now(UTC)
     source, domain = normalise_source(article.source, article.url)
@@ -176,11 +183,30 @@ def analyse(models: Models, article: ArticleIn, max_chars: int) -> Analysed:
         document=document,
         sentence_vectors=sentence_vectors,
         claims=claims,
-        claim_vectors=claim_vectors if len(claims) else stack([]),
-        placement=placement(models, title, document, stated, published),
+        claim_vectors=claim_vectors,
+        placement=placement(models, title, document, stated, published, lead_vector),
         shingles=shingles(document.text),
         content_hash=content_hash(source, document.text),
     )
+
+
+def claim_embeddings(
+    embedder: Embedder, claims: list[Claim], document: Document, sentence_vectors: Vectors
+) -> Vectors:
+    """One vector per claim: its sentence's where the claim is the whole sentence, else its
+    own (the parts cut from a sentence, embedded together in one call)."""
+    if not claims:
+        return stack([])
+    out = np.zeros((len(claims), sentence_vectors.shape[1]), dtype=np.float32)
+    parts: list[int] = []
+    for k, claim in enumerate(claims):
+        if claim.text == document.sentences[claim.sentence_index].text:
+            out[k] = sentence_vectors[claim.sentence_index]
+        else:
+            parts.append(k)
+    if parts:
+        out[parts] = embedder.encode([claims[k].text for k in parts])
+    return out
 
 
 def stated_time(article: ArticleIn, fmt: Format) -> datetime | None:
@@ -198,13 +224,17 @@ def placement(
     document: Document,
     stated: datetime | None,
     published: datetime,
+    lead_vector: Vectors | None = None,
 ) -> Placement:
-    """What story assignment compares: the embedding of title and lead, the word fingerprint
-    of the whole text, the names of the first sentences, and the event signature (its days
-    resolved against the stated publication time only: an assumed time dates nothing)."""
+    """What story assignment compares: the embedding of title and lead (`lead_vector`, when
+    already computed), the word fingerprint of the whole text, the names of the first
+    sentences, and the event signature (its days resolved against the stated publication time
+    only: an assumed time dates nothing)."""
+    if lead_vector is None:
+        lead_vector = models.embedder.encode([lead_text(title, document)])[0]
     return Placement(
         story="",
-        vector=models.embedder.encode([lead_text(title, document)])[0],
+        vector=lead_vector,
         fingerprint=fingerprint(document.text, models.idf),
         entities=lead_entities(document),
         event=event_signature(
