@@ -11,7 +11,6 @@ import gzip
 import itertools
 import logging
 import sys
-import tempfile
 import textwrap
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -25,6 +24,7 @@ from tqdm import tqdm
 
 from models.errors import CrosscheckError, InputError
 from models.labels import Verdict
+from service.analysis import Analyser
 from service.config import Settings
 from service.core import Crosscheck
 from service.files import article_files, read_article
@@ -82,6 +82,11 @@ def _core(settings: Settings) -> Iterator[Crosscheck]:
         yield core
     finally:
         core.close()
+
+
+def _analyser(settings: Settings) -> Analyser:
+    """The models alone, for commands that store nothing (compare, judge)."""
+    return Analyser(settings)
 
 
 @contextmanager
@@ -273,11 +278,8 @@ def compare(files: tuple[Path, ...], sources: tuple[str, ...], as_json: bool) ->
         raise click.UsageError(f"{len(sources)} --source names for {len(files)} files")
     names: list[str | None] = [*sources, *[None] * (len(files) - len(sources))]
     articles = [read_article(path, source=name) for path, name in zip(files, names, strict=True)]
-    # compare stores nothing: a throw-away database keeps it from touching the configured one.
-    with tempfile.TemporaryDirectory(prefix="crosscheck-") as scratch:
-        settings = _settings(database_url=f"sqlite:///{Path(scratch) / 'compare.db'}")
-        with _core(settings) as core:
-            report = core.compare(articles)
+    # compare stores nothing: the analyser alone, no database opened.
+    report = _analyser(_settings()).compare(articles)
     click.echo(report.model_dump_json(indent=2) if as_json else format_report(report))
 
 
@@ -490,20 +492,19 @@ def judge(pairs_file: IO[str], batch_size: int) -> None:
         raise InputError(f"{pairs_file.name}: not UTF-8 text") from exc
     if not first:
         return
-    with tempfile.TemporaryDirectory(prefix="crosscheck-") as scratch:
-        settings = _settings(database_url=f"sqlite:///{Path(scratch) / 'judge.db'}")
-        with _core(settings) as core, _progress("judge", "pair") as bar:
-            try:
-                for batch in _batches(
-                    itertools.chain(first, pairs), min(batch_size, settings.max_batch)
-                ):
-                    for item in core.judge(batch).data:
-                        click.echo(
-                            f"{item.relation.value}\t{item.probability:.4f}\t{item.reason.value}"
-                        )
-                    bar.update(len(batch))
-            except UnicodeDecodeError as exc:
-                raise InputError(f"{pairs_file.name}: not UTF-8 text") from exc
+    analyser = _analyser(_settings())  # judging stores nothing: no database opened
+    with _progress("judge", "pair") as bar:
+        try:
+            for batch in _batches(
+                itertools.chain(first, pairs), min(batch_size, analyser.settings.max_batch)
+            ):
+                for item in analyser.judge(batch).data:
+                    click.echo(
+                        f"{item.relation.value}\t{item.probability:.4f}\t{item.reason.value}"
+                    )
+                bar.update(len(batch))
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{pairs_file.name}: not UTF-8 text") from exc
 
 
 if __name__ == "__main__":

@@ -17,9 +17,10 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from models.errors import InputError, ModelMissingError
+from models.errors import InputError
 from models.labels import Verdict
 from service import editing, export, jobs, keys, webhooks
+from service.analysis import Analyser
 from service.api.problems import problem_body
 from service.config import Settings
 from service.deadline import check_deadline
@@ -27,14 +28,12 @@ from service.errors import (
     ConflictError,
     NoReviewError,
     QueueUnavailableError,
-    WorkLimitError,
     check_batch,
 )
 from service.events import EventBus, pending
 from service.ingest import store_article
 from service.keys import Principal
-from service.pipeline import Analysed, Models, analyse, work_of
-from service.report import compare_report
+from service.pipeline import Models
 from service.schemas import (
     ApiKeyPublic,
     ArticleIn,
@@ -46,7 +45,6 @@ from service.schemas import (
     CompareReport,
     DeliveriesPublic,
     JobPublic,
-    JudgementPublic,
     JudgementsPublic,
     JudgePairIn,
     Scope,
@@ -93,7 +91,8 @@ class Crosscheck:
             load_models: False for work that needs none (API keys): no model is loaded.
         """
         self.settings = settings
-        self._models = models if models is not None or not load_models else Models.load(settings)
+        # The stateless work (analyse, compare, judge) needs no database: the core wraps it.
+        self.analyser = Analyser(settings, models, load_models=load_models)
         self.db = Database(settings.database_url)
         migrate(self.db.engine)
         # One writer at a time in this process: a story is never matched by two threads at
@@ -116,14 +115,12 @@ class Crosscheck:
 
     @property
     def models(self) -> Models:
-        """The loaded models.
+        """The analyser's loaded models.
 
         Raises:
             ModelMissingError: the core was built without models.
         """
-        if self._models is None:
-            raise ModelMissingError("this core was built without models (load_models=False)")
-        return self._models
+        return self.analyser.models
 
     def close(self) -> None:
         """Stop the job runner of this process, if one started, and release the database."""
@@ -143,43 +140,6 @@ class Crosscheck:
         except Exception as exc:  # any driver error means "not ready", never a crash
             status["database"] = f"unavailable: {type(exc).__name__}"
         return status
-
-    def _check_work(self, articles: Sequence[ArticleIn]) -> None:
-        """Refuse a request whose text would cost more than the work limits allow, before
-        any model runs.
-
-        Raises:
-            WorkLimitError: naming the limit and its setting.
-        """
-        limit, longest_limit = self.settings.max_sentences, self.settings.max_sentence_chars
-        total = 0
-        for position, article in enumerate(articles):
-            count, longest = work_of(article)
-            prefix = f"article {position}: " if len(articles) > 1 else ""
-            if longest > longest_limit:
-                raise WorkLimitError(
-                    f"{prefix}a sentence of {longest} characters is over the limit of "
-                    f"{longest_limit} (setting CROSSCHECK_MAX_SENTENCE_CHARS)"
-                )
-            total += count
-        if total > limit:
-            raise WorkLimitError(
-                f"{total} sentences in one request are over the limit of {limit} "
-                "(setting CROSSCHECK_MAX_SENTENCES); send fewer or shorter articles"
-            )
-
-    def _analyse_all(self, articles: Sequence[ArticleIn]) -> list[Analysed]:
-        check_batch(articles, self.settings.max_batch, "articles")
-        self._check_work(articles)
-        analysed = []
-        for position, article in enumerate(articles):
-            check_deadline()
-            try:
-                analysed.append(analyse(self.models, article, self.settings.max_text_chars))
-            except InputError as exc:
-                prefix = f"article {position}: " if len(articles) > 1 else ""
-                raise InputError(prefix + str(exc)) from exc
-        return analysed
 
     def submit(
         self,
@@ -208,7 +168,7 @@ class Crosscheck:
         if key is not None:
             for article in articles:
                 key.check_outlet(article)
-        analysed = self._analyse_all(articles)
+        analysed = self.analyser.analyse_all(articles)
         key_id = key.id if key is not None else None
         for attempt in (1, 2):
             try:
@@ -263,7 +223,7 @@ class Crosscheck:
             for article in articles:
                 key.check_outlet(article)
         check_batch(articles, self.settings.max_batch, "articles")
-        self._check_work(articles)
+        self.analyser.check_work(articles)
         with self.db.session() as session:
             job_id = job_records.create(session, articles, key.id if key is not None else None)
         try:
@@ -574,17 +534,11 @@ class Crosscheck:
         Raises:
             InputError: as for submit.
         """
-        analysed = self._analyse_all(articles)
-        check_deadline()
-        return compare_report(analysed, self.models.judge, self.settings)
+        return self.analyser.compare(articles)
 
     def judge(self, pairs: Sequence[JudgePairIn]) -> JudgementsPublic:
         """Judge claim / evidence pairs."""
-        check_batch(pairs, self.settings.max_batch, "pairs")
-        check_deadline()
-        judgements = self.models.judge.judge([(p.claim, p.evidence) for p in pairs])
-        data = [JudgementPublic.model_validate(j, from_attributes=True) for j in judgements]
-        return JudgementsPublic(data=data, count=len(data))
+        return self.analyser.judge(pairs)
 
     def create_key(
         self, name: str, scope: Scope, outlets: Sequence[str] = ()

@@ -30,8 +30,9 @@ from service.config import Settings
 from service.errors import ConflictError, EditError, NotFoundError
 from service.events import pending
 from service.matching import ClaimView, Link, SentenceView, Side, match
-from service.pipeline import attribution_from, new_id, vectors_from
+from service.pipeline import new_id
 from service.schemas import EditAction, StoryUpdateIn
+from service.store.codec import attribution_from, vectors_from
 from service.store.locks import lock_stories
 from service.store.queries import live_story
 from service.store.tables import Article, ClaimRow, LinkRow, Source, Story, StoryEdit

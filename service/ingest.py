@@ -12,30 +12,12 @@ from models.labels import Verdict
 from service.config import Settings
 from service.editing import connect, stored_side, surviving, update_verdicts
 from service.events import pending
-from service.pipeline import Analysed, new_id, vector_bytes
+from service.pipeline import Analysed, new_id
+from service.store.codec import claim_facts, vector_bytes
 from service.store.locks import lock_assignment, lock_stories
 from service.store.queries import placements_near
 from service.store.tables import Article, ClaimRow, SentenceRow, Source, Story
 from service.stories import JoinRule, choose_story, find_origin, shingles
-
-
-def _facts(analysed: Analysed, index: int) -> dict[str, object]:
-    claim = analysed.claims[index]
-    return {
-        "entities": [{"text": t, "label": label} for t, label in claim.entities],
-        "numbers": [{"value": q.value, "text": q.text, "counts": q.counts} for q in claim.numbers],
-        "dates": claim.dates,
-        "attribution": (
-            {
-                "source": claim.attribution.source,
-                "verb": claim.attribution.verb,
-                "time": claim.attribution.time,
-            }
-            if claim.attribution
-            else None
-        ),
-        "hedges": claim.hedges,
-    }
 
 
 def _existing(session: Session, item: Analysed) -> str | None:
@@ -159,7 +141,7 @@ def store_article(
             verdict=Verdict.SINGLE_SOURCE.value,
             supporting_origins=0,
             contradicting_origins=0,
-            facts=_facts(item, i),
+            facts=claim_facts(item.claims[i]),
             vector=vector_bytes(item.claim_vectors[i]),
         )
         session.add(row)

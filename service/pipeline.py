@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from models.claims import Attribution, Claim, ClaimExtractor, stack
+from models.claims import Claim, ClaimExtractor, stack
 from models.embedder import Embedder, Vectors
 from models.errors import InputError, ModelMissingError
 from models.events import LEAD_SENTENCES, event_signature
@@ -264,21 +264,3 @@ def lead_entities(document: Document) -> frozenset[str]:
 def new_id() -> str:
     """A fresh identifier (32 hex digits)."""
     return uuid.uuid4().hex
-
-
-def vector_bytes(vectors: Vectors) -> bytes:
-    """Embeddings as stored: float32, row after row."""
-    return np.ascontiguousarray(vectors, dtype=np.float32).tobytes()
-
-
-def vectors_from(blob: bytes) -> Vectors:
-    """Embeddings back from their stored bytes."""
-    return np.frombuffer(blob, dtype=np.float32).reshape(-1, 384)
-
-
-def attribution_from(facts: dict[str, object]) -> Attribution | None:
-    """The attribution stored among a claim's facts."""
-    raw = facts.get("attribution")
-    if not isinstance(raw, dict):
-        return None
-    return Attribution(str(raw["source"]), str(raw["verb"]), raw.get("time"))

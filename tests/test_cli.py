@@ -37,6 +37,7 @@ def shared_core(core: Crosscheck, monkeypatch: pytest.MonkeyPatch) -> Crosscheck
         yield core
 
     monkeypatch.setattr(cli, "_core", use_session_core)
+    monkeypatch.setattr(cli, "_analyser", lambda settings: core.analyser)
     return core
 
 
@@ -260,11 +261,18 @@ def test_version(runner: CliRunner) -> None:
 
 
 @pytest.mark.models
-def test_judge_builds_its_own_core(runner: CliRunner, tmp_path: Path) -> None:
-    """One command end to end, without the session's core (it loads the models itself)."""
+def test_judge_builds_its_own_core(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One command end to end, without the session's core (it loads the models itself), and
+    without a database: judging stores nothing, so the configured one is never opened."""
+    database = tmp_path / "never.db"
+    monkeypatch.setenv("CROSSCHECK_DATABASE_URL", f"sqlite:///{database}")
+    monkeypatch.chdir(tmp_path)
     result = runner.invoke(cli.main, ["judge", "-"], input=PAIRS)
     assert result.exit_code == 0, result.output
     check_judgements(result.stdout, 3)
+    assert list(tmp_path.iterdir()) == [], "judge created files"
 
 
 @pytest.mark.usefixtures("shared_core")
@@ -288,3 +296,25 @@ def test_compare_reads_html_and_prints_no_markup(
         assert "<" not in result.stdout and "alert(" not in result.stdout
         assert "onerror" not in result.stdout and "onclick" not in result.stdout
     assert json.loads(result.stdout)["articles"][1]["source"] == "hostile"
+
+
+def test_compare_opens_no_database(
+    runner: CliRunner,
+    tmp_path: Path,
+    seed_files: list[str],
+    core: Crosscheck,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """compare stores nothing: it runs on the analyser alone and never builds the stored core,
+    so no database (configured or throw-away) is opened."""
+
+    def no_store(*args: object, **kwargs: object) -> None:
+        raise AssertionError("compare built the stored core")
+
+    monkeypatch.setattr(cli, "Crosscheck", no_store)
+    monkeypatch.setenv("CROSSCHECK_DATABASE_URL", f"sqlite:///{tmp_path / 'never.db'}")
+    monkeypatch.setattr(cli, "_analyser", lambda settings: core.analyser)
+    result = runner.invoke(cli.main, ["compare", *seed_files, "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["story"]["articles"] == 2
+    assert list(tmp_path.iterdir()) == []

@@ -21,7 +21,6 @@ from service.assembly import (
     stance,
 )
 from service.errors import MergedStoryError, NotFoundError
-from service.pipeline import vectors_from
 from service.schemas import (
     ArticlePublic,
     ArticleSummary,
@@ -51,6 +50,7 @@ from service.schemas import (
     StorySummary,
     VerdictCounts,
 )
+from service.store.codec import vectors_from
 from service.store.search import claims_matching
 from service.store.tables import Article, ClaimRow, LinkRow, Source, Story, StoryEdit
 from service.stories import JoinRule, Placement, outlet_keys
