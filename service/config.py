@@ -156,6 +156,13 @@ class Settings(BaseSettings):
         "('[\"https://desk.example.org\"]'); none by default.",
     )
 
+    story_cache_size: int = Field(
+        64,
+        ge=0,
+        le=100_000,
+        description="Assembled stories kept in memory per process, each under its last change: "
+        "an unchanged story is read again without assembling it; 0 turns the cache off.",
+    )
     events_buffer: int = Field(
         1_000,
         gt=0,

@@ -9,8 +9,10 @@ report) and `store.queries` (the read side).
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import text
@@ -102,6 +104,11 @@ class Crosscheck:
         self.events = EventBus(settings.events_buffer)
         self._jobs: jobs.Sender | None = None
         self._jobs_lock = threading.Lock()
+        # Assembled stories by (id, last change, checkworthiness floor): see `story`.
+        self._story_cache: OrderedDict[tuple[str, datetime, float | None], StoryPublic] = (
+            OrderedDict()
+        )
+        self._story_cache_lock = threading.Lock()
 
     @contextmanager
     def _transaction(self) -> Iterator[Session]:
@@ -318,7 +325,24 @@ class Crosscheck:
             NotFoundError: no story has this id or key.
         """
         with self.db.session() as session:
-            return queries.story_public(session, story_id, min_checkworthiness)
+            story = queries.find_story(session, story_id)
+            # Every write that changes what a story shows (ingest into it, its verdicts, an
+            # edit) moves its updated_at, in any process: an entry under the moment of the
+            # story's last change is still the story.
+            key = (story.id, story.updated_at, min_checkworthiness)
+            with self._story_cache_lock:
+                cached = self._story_cache.get(key)
+                if cached is not None:
+                    self._story_cache.move_to_end(key)
+                    return cached
+            public = queries.story_public(session, story.id, min_checkworthiness)
+        size = self.settings.story_cache_size
+        if size:
+            with self._story_cache_lock:
+                self._story_cache[key] = public
+                while len(self._story_cache) > size:
+                    self._story_cache.popitem(last=False)
+        return public
 
     def require_story(self, story_id: str) -> None:
         """Check that a story exists and was not merged away.
