@@ -101,7 +101,8 @@ bench-scale: $(STAMP)
 # inside the models, matching against judging every pair, vector search, a 1,000-claim story.
 PERF_ARTICLES ?= 200
 bench-perf: $(STAMP)
-	HF_HUB_OFFLINE=1 $(PY) bench/perf.py --data $(DATA) --articles $(PERF_ARTICLES)
+	HF_HUB_OFFLINE=1 $(PY) bench/perf.py --data $(DATA) --articles $(PERF_ARTICLES) \
+		$(if $(POSTGRES),--postgres $(POSTGRES) --redis $(REDIS))
 
 train-judge: $(STAMP)
 	HF_HUB_OFFLINE=1 $(PY) -m models.training.judge --data $(DATA) --out models/weights/judge

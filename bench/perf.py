@@ -15,7 +15,11 @@ same machine, so that it holds however busy the machine is:
   time, and the share of claims given the same verdict;
 * ``search``: nearest-sentence search latency (p50 / p99) over 10k, 100k and 1M stored vectors
   (synthetic unit vectors), and the index's memory;
-* ``story``: ``GET /v1/stories/{id}`` p50 / p99 on a story of 1,000 claims.
+* ``story``: ``GET /v1/stories/{id}`` p50 / p99 on a story of 1,000 claims, with the story
+  cache and without it;
+* ``workers``: articles/s one at a time in one process, then as jobs of 1, 2 and 4 Celery
+  worker processes on PostgreSQL and Redis (``--postgres``, ``--redis``), and whether they give
+  the same stories, links and verdicts.
 
 A section is a function from the options to table rows (``SECTIONS``): a new one is added there.
 """
@@ -377,25 +381,66 @@ def section_story(args: argparse.Namespace) -> list[Row]:
             if claims >= args.story_claims:
                 break
         built = time.perf_counter() - start
-        with TestClient(create_app(settings, core=core)) as client:
-            path = f"/v1/stories/{story_id}"
-            assert client.get(path).status_code == 200
-            latencies = []
-            for _ in range(args.requests):
-                t0 = time.perf_counter()
-                response = client.get(path)
-                latencies.append((time.perf_counter() - t0) * 1000)
-                assert response.status_code == 200
-        latencies.sort()
-        rows.append(
-            (
-                f"GET /v1/stories/{{id}}, {claims} claims (target p99 ≤ 50 ms)",
-                f"p50 {statistics.median(latencies):.1f} ms, p99 "
-                f"{latencies[min(len(latencies) - 1, round(0.99 * len(latencies)))]:.1f} ms "
-                f"(story built in {built:.0f} s)",
-            )
+        # Read with the story cache (an unchanged story is not assembled again), then with
+        # it off: every read assembles the story from the store.
+        uncached = Crosscheck(
+            settings.model_copy(update={"story_cache_size": 0}), models=core.models
         )
+        for label, serving in (("cache on", core), ("cache off", uncached)):
+            with TestClient(create_app(settings, core=serving)) as client:
+                path = f"/v1/stories/{story_id}"
+                assert client.get(path).status_code == 200
+                latencies = []
+                for _ in range(args.requests):
+                    t0 = time.perf_counter()
+                    response = client.get(path)
+                    latencies.append((time.perf_counter() - t0) * 1000)
+                    assert response.status_code == 200
+            latencies.sort()
+            rows.append(
+                (
+                    f"GET /v1/stories/{{id}}, {claims} claims, {label} (target p99 ≤ 50 ms)",
+                    f"p50 {statistics.median(latencies):.1f} ms, p99 "
+                    f"{latencies[min(len(latencies) - 1, round(0.99 * len(latencies)))]:.1f} ms "
+                    f"(story built in {built:.0f} s)",
+                )
+            )
+        uncached.close()
         core.close()
+    return rows
+
+
+def section_workers(args: argparse.Namespace) -> list[Row]:
+    """Articles/s one at a time in one process, then as jobs of 1, 2 and 4 Celery worker
+    processes (``bench/scale.py``), on PostgreSQL and Redis; skipped without them."""
+    if not (args.postgres and args.redis):
+        return [("workers", "skipped: give --postgres and --redis (make bench-perf POSTGRES=…)")]
+    sys.path.insert(0, str(ROOT))
+    from bench.crash import news_articles
+    from bench.scale import queued, sequential
+    from service.config import Settings
+    from service.pipeline import Models
+
+    articles = news_articles(args.data, args.worker_articles)
+    models = Models.load(Settings())
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        alone = sequential(args.postgres, articles, models)
+        base = len(articles) / alone.seconds
+        rows.append(("articles/s, one process, one at a time", f"{base:.2f} (1.00×)"))
+        for workers in args.workers:
+            run = queued(
+                args.postgres, args.redis, articles, models, workers, 2, Path(tmp), False, 60.0
+            )
+            rate = len(articles) / run.seconds
+            same = run.outcome == alone.outcome
+            rows.append(
+                (
+                    f"articles/s, {workers} Celery worker{'s' if workers > 1 else ''} (jobs of 2)",
+                    f"{rate:.2f} ({rate / base:.2f}×); same stories, links and verdicts: "
+                    f"{'yes' if same else 'NO'}",
+                )
+            )
     return rows
 
 
@@ -404,6 +449,7 @@ SECTIONS: dict[str, Callable[[argparse.Namespace], list[Row]]] = {
     "matching": section_matching,
     "search": section_search,
     "story": section_story,
+    "workers": section_workers,
 }
 
 
@@ -425,6 +471,10 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=200, help="searches per index size")
     parser.add_argument("--story-claims", type=int, default=1000)
     parser.add_argument("--requests", type=int, default=200, help="GETs of the large story")
+    parser.add_argument("--postgres", help="PostgreSQL URL for the workers (schema DROPPED)")
+    parser.add_argument("--redis", help="Redis URL of the workers' broker (EMPTIED)")
+    parser.add_argument("--workers", type=_sizes, default=[1, 2, 4], help="worker counts")
+    parser.add_argument("--worker-articles", type=int, default=16)
     parser.add_argument("--ingest-worker", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--articles-file", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
