@@ -12,6 +12,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -79,6 +80,14 @@ EXPORT_BATCH = 200
 """Claims read from the store per query while an export streams."""
 
 
+@dataclass
+class _CachedStory:
+    """An assembled story, and its rendered body once one was asked for."""
+
+    public: StoryPublic
+    body: bytes | None = None
+
+
 class Crosscheck:
     """Models, database and pipeline behind one facade (built once per process)."""
 
@@ -105,7 +114,7 @@ class Crosscheck:
         self._jobs: jobs.Sender | None = None
         self._jobs_lock = threading.Lock()
         # Assembled stories by (id, last change, checkworthiness floor): see `story`.
-        self._story_cache: OrderedDict[tuple[str, datetime, float | None], StoryPublic] = (
+        self._story_cache: OrderedDict[tuple[str, datetime, float | None], _CachedStory] = (
             OrderedDict()
         )
         self._story_cache_lock = threading.Lock()
@@ -324,6 +333,27 @@ class Crosscheck:
         Raises:
             NotFoundError: no story has this id or key.
         """
+        return self._cached_story(story_id, min_checkworthiness).public
+
+    def story_body(
+        self,
+        story_id: str,
+        render: Callable[[StoryPublic], bytes],
+        min_checkworthiness: float | None = None,
+    ) -> bytes:
+        """A story as `render` writes it, rendered once while the story is unchanged (the
+        API's JSON of a 1,000-claim story costs more than reading it).
+
+        Raises:
+            NotFoundError: as for `story`.
+        """
+        entry = self._cached_story(story_id, min_checkworthiness)
+        body = entry.body
+        if body is None:
+            body = entry.body = render(entry.public)
+        return body
+
+    def _cached_story(self, story_id: str, min_checkworthiness: float | None) -> _CachedStory:
         with self.db.session() as session:
             story = queries.find_story(session, story_id)
             # Every write that changes what a story shows (ingest into it, its verdicts, an
@@ -335,14 +365,14 @@ class Crosscheck:
                 if cached is not None:
                     self._story_cache.move_to_end(key)
                     return cached
-            public = queries.story_public(session, story.id, min_checkworthiness)
+            entry = _CachedStory(queries.story_public(session, story.id, min_checkworthiness))
         size = self.settings.story_cache_size
         if size:
             with self._story_cache_lock:
-                self._story_cache[key] = public
+                self._story_cache[key] = entry
                 while len(self._story_cache) > size:
                     self._story_cache.popitem(last=False)
-        return public
+        return entry
 
     def require_story(self, story_id: str) -> None:
         """Check that a story exists and was not merged away.

@@ -7,7 +7,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 
+from service.app import create_app
 from service.config import Settings
 from service.core import Crosscheck
 from service.schemas import ArticleIn, StoryUpdateIn
@@ -91,3 +93,26 @@ def test_the_cache_can_be_turned_off(tmp_path: Path, settings: Settings, core: C
         assert again is not first and again == first
     finally:
         plain.close()
+
+
+def test_the_story_route_answers_the_story_as_it_is_now(
+    two_cores: tuple[Crosscheck, Crosscheck], settings: Settings
+) -> None:
+    """The API renders a story once while it is unchanged, and again after a write."""
+    reader, writer = two_cores
+    reader.submit([_article(GAZETTE, "Gazette")])
+    with TestClient(create_app(reader.settings, core=reader)) as client:
+        first = client.get("/v1/stories/bakery-fire")
+        assert first.status_code == 200
+        assert first.headers["content-type"].startswith("application/json")
+        assert first.json() == reader.story("bakery-fire").model_dump(mode="json")
+        assert client.get("/v1/stories/bakery-fire").content == first.content
+        writer.submit([_article(COURIER, "Courier")])
+        second = client.get("/v1/stories/bakery-fire")
+        assert second.json()["articles"] == 2
+        assert second.json() == writer.story("bakery-fire").model_dump(mode="json")
+        floor = client.get("/v1/stories/bakery-fire", params={"min_checkworthiness": 0.99})
+        assert len(floor.json()["claim_list"]) <= len(second.json()["claim_list"])
+        missing = client.get("/v1/stories/no-such-story")
+        assert missing.status_code == 404
+        assert missing.headers["content-type"].startswith("application/problem+json")

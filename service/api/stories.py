@@ -17,7 +17,7 @@ from service.api.deps import (
     StoryOrderQuery,
 )
 from service.api.exports import EXPORT_RESPONSES, ExportLimit, FormatQuery, claims_answer
-from service.api.problems import problem_responses
+from service.api.problems import problem_responses, safe_json
 from service.schemas import (
     ClaimsPublic,
     StoriesPublic,
@@ -44,12 +44,19 @@ def list_stories(
     return core.stories(offset=offset, limit=limit, filters=filters, order=order)
 
 
-@router.get("/{story_id}", responses=problem_responses(404, 422))
+def _story_json(story: StoryPublic) -> bytes:
+    return safe_json(story.model_dump(mode="json")).encode("utf-8")
+
+
+@router.get("/{story_id}", response_model=StoryPublic, responses=problem_responses(404, 422))
 def get_story(
     story_id: Ident, core: CoreDep, min_checkworthiness: MinCheckworthiness = None
-) -> StoryPublic:
+) -> Response:
     """A story by id or client key: articles, claims with verdict and evidence, fact groups."""
-    return core.story(story_id, min_checkworthiness=min_checkworthiness)
+    # Rendered once while the story is unchanged: the JSON of a large story costs more than
+    # reading it from the core's cache.
+    body = core.story_body(story_id, _story_json, min_checkworthiness=min_checkworthiness)
+    return Response(body, media_type="application/json")
 
 
 @router.get(
