@@ -52,7 +52,9 @@ def _story_for(session: Session, item: Analysed, now: datetime, settings: Settin
     else:
         rule = JoinRule.from_settings(settings)
         chosen = choose_story(
-            placements_near(session, item.published_at, rule), item.placement, rule
+            placements_near(session, item.published_at, rule, item.placement.event.undated),
+            item.placement,
+            rule,
         )
         story = session.get(Story, chosen) if chosen else None
     if story is None:

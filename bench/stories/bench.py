@@ -155,6 +155,7 @@ def assign(
     stories: dict[str, str] = {}
     members: list[Placement] = []
     times: list[datetime] = []
+    loose: list[Placement] = []
     for doc in docs:
         f = feats[doc.id]
         if f is None:
@@ -178,10 +179,18 @@ def assign(
                 f.published,
             )
         published = probe.published
-        low = bisect.bisect_left(times, published - rule.reach)
-        high = bisect.bisect_right(times, published + rule.reach)
-        story = choose_story(members[low:high], probe, rule) or f"s{len(stories)}"
+        if probe.event.undated:
+            near = members + loose
+        else:
+            low = bisect.bisect_left(times, published - rule.reach)
+            high = bisect.bisect_right(times, published + rule.reach)
+            near = members[low:high] + loose
+        story = choose_story(near, probe, rule) or f"s{len(stories)}"
         stories[doc.id] = story
+        if probe.event.undated:
+            # Its time is only the time of ingest: it is weighed against every article.
+            loose.append(replace(probe, story=story))
+            continue
         at = bisect.bisect_right(times, published)
         times.insert(at, published)
         members.insert(at, replace(probe, story=story))
