@@ -8,13 +8,17 @@ the event's who, what, where and when:
 
 * ``places``: places, facilities and regions named (spaCy GPE / LOC / FAC), lower-cased;
 * ``people``: the surname key of every person named (transliteration-blind, as
-  `mentions.name_key`), so "Guillermo Hernandez" and "Hernandez" meet;
+  `mentions.name_key`), so "Guillermo Hernandez" and "Hernandez" meet; ``principals``: those
+  the title and the first sentence name, whom the event is about;
 * ``days``: the calendar days the lead's date expressions resolve to, counted back from the
   publication time ("on Sunday", "Tuesday night", "yesterday", "Jan. 5"); ``day`` is the first,
   the day the lead dates its event to;
-* ``kinds``: the main predicates of the title and the first sentence ("shoot", "arrest").
+* ``kinds``: the main predicates of the title and the first sentence ("shoot", "arrest");
+* ``undated``: neither the client nor the page states when it was published.
 
-`clash` says why two signatures cannot be one event (a reason a person can read), or None.
+`clash` says why two signatures cannot be one event (a reason a person can read), or None;
+`places_differ` and `people_differ` say what makes one event less likely (story assignment asks
+for a higher score then), and `follows_up` when a later account may cross a clash of days.
 """
 
 from __future__ import annotations
