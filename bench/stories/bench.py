@@ -144,6 +144,9 @@ def assign(
 ) -> dict[str, str]:
     """Story of every accepted document, sent one by one in order through choose_story.
 
+    Each is weighed against the articles within the rule's reach and those that state no
+    publication time, or against all when it states none itself (as the store fetches them).
+
     `release`: the first release's view of an article: its lead embedding and names, and the
     client's time (or the time of ingest), with no page dates, signature or fingerprint.
     """
