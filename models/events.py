@@ -8,13 +8,17 @@ the event's who, what, where and when:
 
 * ``places``: places, facilities and regions named (spaCy GPE / LOC / FAC), lower-cased;
 * ``people``: the surname key of every person named (transliteration-blind, as
-  `mentions.name_key`), so "Guillermo Hernandez" and "Hernandez" meet;
+  `mentions.name_key`), so "Guillermo Hernandez" and "Hernandez" meet; ``principals``: those
+  the title and the first sentence name, whom the event is about;
 * ``days``: the calendar days the lead's date expressions resolve to, counted back from the
   publication time ("on Sunday", "Tuesday night", "yesterday", "Jan. 5"); ``day`` is the first,
   the day the lead dates its event to;
-* ``kinds``: the main predicates of the title and the first sentence ("shoot", "arrest").
+* ``kinds``: the main predicates of the title and the first sentence ("shoot", "arrest");
+* ``undated``: neither the client nor the page states when it was published.
 
-`clash` says why two signatures cannot be one event (a reason a person can read), or None.
+`clash` says why two signatures cannot be one event (a reason a person can read), or None;
+`places_differ` and `people_differ` say what makes one event less likely (story assignment asks
+for a higher score then), and `follows_up` when a later account may cross a clash of days.
 """
 
 from __future__ import annotations
@@ -56,6 +60,12 @@ class EventSignature:
     people: frozenset[str] = frozenset()
     days: tuple[date, ...] = ()
     kinds: frozenset[str] = frozenset()
+    principals: frozenset[str] = frozenset()
+    """The surname keys of the people the title and the first sentence name: whom the event
+    is about (the victim, the suspect), not who talks about it further down."""
+    undated: bool = False
+    """The article states no publication time (neither the client nor the page): the time it
+    was ingested stands in for it, so how far it lies from another article in time is unknown."""
     place_names: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
     """A readable form of each place key, for reasons."""
 
@@ -71,6 +81,8 @@ class EventSignature:
             "people": sorted(self.people),
             "days": [d.isoformat() for d in self.days],
             "kinds": sorted(self.kinds),
+            "principals": sorted(self.principals),
+            "undated": self.undated,
             "place_names": dict(sorted(self.place_names.items())),
         }
 
@@ -84,6 +96,8 @@ class EventSignature:
             people=frozenset(raw.get("people", ())),
             days=tuple(date.fromisoformat(d) for d in raw.get("days", ())),
             kinds=frozenset(raw.get("kinds", ())),
+            principals=frozenset(raw.get("principals", ())),
+            undated=bool(raw.get("undated", False)),
             place_names=dict(raw.get("place_names", {})),
         )
 
@@ -158,7 +172,8 @@ def signature_of(spans: Sequence[Span], published: datetime | None) -> EventSign
     """The event signature of parsed title-and-lead sentences (the title first, if any)."""
     places: dict[str, str] = {}
     people: set[str] = set()
-    for span in spans:
+    principals: set[str] = set()
+    for i, span in enumerate(spans):
         for ent in span.ents:
             if ent.label_ in _PLACE_LABELS:
                 key = _place_key(ent.text)
@@ -168,12 +183,16 @@ def signature_of(spans: Sequence[Span], published: datetime | None) -> EventSign
                 surname = _surname_key(ent.text)
                 if surname:
                     people.add(surname)
+                    if i < 2:
+                        principals.add(surname)
     kinds = {k for k in (_kind(s) for s in spans[:2]) if k}
     return EventSignature(
         places=frozenset(places),
         people=frozenset(people),
         days=_days(spans, published),
         kinds=frozenset(kinds),
+        principals=frozenset(principals),
+        undated=published is None,
         place_names=places,
     )
 
@@ -197,6 +216,31 @@ def clash(a: EventSignature, b: EventSignature, day_tolerance: int) -> str | Non
         if not (set(a.days) & set(b.days)):
             return f"different days of the event: {a.day.isoformat()} vs {b.day.isoformat()}"
     return None
+
+
+def places_differ(a: EventSignature, b: EventSignature) -> bool:
+    """Whether both name places and none in common: the same key, or one inside the other
+    ("philadelphia" and "south philadelphia") counts as common."""
+    if not a.places or not b.places:
+        return False
+    words_a = [set(k.split()) for k in a.places]
+    words_b = [set(k.split()) for k in b.places]
+    return not any(x <= y or y <= x for x in words_a for y in words_b)
+
+
+def people_differ(a: EventSignature, b: EventSignature) -> bool:
+    """Whether both put people at the centre (title, first sentence) and neither names
+    anyone the other puts there."""
+    return bool(
+        a.principals and b.principals and not (a.principals & b.people or b.principals & a.people)
+    )
+
+
+def follows_up(a: EventSignature, b: EventSignature) -> bool:
+    """Whether two signatures tell one event strongly enough for a later account (an arrest,
+    a charge, a trial) to join across another day: they name a person in common and no
+    different places."""
+    return bool(a.people & b.people) and not places_differ(a, b)
 
 
 def shared(a: EventSignature, b: EventSignature) -> tuple[int, int]:

@@ -47,7 +47,7 @@ class Settings(BaseSettings):
         "further apart, only follow-ups join.",
     )
     story_join_similarity: float = Field(
-        0.9,
+        0.8,
         ge=0,
         le=3,
         description="Least score for joining a story within the window: the cosine of "
@@ -65,6 +65,20 @@ class Settings(BaseSettings):
         ge=0,
         le=3,
         description="Least score for joining a story with an article outside the window.",
+    )
+    story_place_penalty: float = Field(
+        0.3,
+        ge=0,
+        le=3,
+        description="Added to the score two articles need to share a story when both name "
+        "places and none in common (a neighbourhood inside a city counts as common).",
+    )
+    story_people_penalty: float = Field(
+        0.3,
+        ge=0,
+        le=3,
+        description="Added to the score two articles need to share a story when each puts at "
+        "the centre of its title and first sentence people the other never names.",
     )
     story_day_tolerance_days: int = Field(
         1,

@@ -36,7 +36,9 @@ def _story_for(session: Session, item: Analysed, now: datetime, settings: Settin
         lock_assignment(session)
         rule = JoinRule.from_settings(settings)
         chosen = choose_story(
-            placements_near(session, item.published_at, rule), item.placement, rule
+            placements_near(session, item.published_at, rule, item.placement.event.undated),
+            item.placement,
+            rule,
         )
         story = session.get(Story, chosen) if chosen else None
     if story is None:

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import numpy as np
 
 from models.embedder import Vectors
-from models.events import EventSignature, clash
+from models.events import EventSignature, clash, follows_up, people_differ, places_differ
 from models.lexical import similarity
 from service.config import Settings
 
@@ -143,6 +143,10 @@ class JoinRule:
     """Least score for a follow-up, published outside the window."""
     day_tolerance: int
     """Days by which two accounts may date one event apart (time zones, late reports)."""
+    place_penalty: float = 0.0
+    """Score added to what a pair needs when both name places and none in common."""
+    people_penalty: float = 0.0
+    """Score added to what a pair needs when each puts other people at the centre."""
 
     @classmethod
     def from_settings(cls, settings: Settings) -> JoinRule:
@@ -153,6 +157,8 @@ class JoinRule:
             followup=timedelta(days=settings.story_followup_days),
             followup_similarity=settings.story_followup_similarity,
             day_tolerance=settings.story_day_tolerance_days,
+            place_penalty=settings.story_place_penalty,
+            people_penalty=settings.story_people_penalty,
         )
 
     @property
@@ -167,6 +173,12 @@ def same_day(a: EventSignature, b: EventSignature, tolerance: int) -> bool:
     return a.day is not None and b.day is not None and abs((a.day - b.day).days) <= tolerance
 
 
+def timeless(a: Placement, b: Placement) -> bool:
+    """Whether the time between two articles is unknown: one of them states no publication
+    time, so the time it was ingested is only a bound."""
+    return a.event.undated or b.event.undated
+
+
 def pair_score(a: Placement, b: Placement, cosine: float) -> float:
     """How alike two articles' accounts are: the cosine of their lead embeddings plus the
     cosine of their word fingerprints, raised a little for every name the two share."""
@@ -177,30 +189,60 @@ def pair_score(a: Placement, b: Placement, cosine: float) -> float:
     )
 
 
+def needed_score(a: Placement, b: Placement, rule: JoinRule) -> float | None:
+    """The least `pair_score` at which two articles may tell one event; None when nothing
+    can join them.
+
+    `similarity` when they were published within the window or date their event to the same
+    day, the higher `followup_similarity` when they lie further apart in time or when one's
+    time is unknown (it states none), nothing beyond the follow-up reach. Two that date the
+    event to different days never join, unless the later account is a follow-up that names a
+    person of the first (then at `followup_similarity`). Places named by both with none in
+    common, and other people at the centre of each, raise the score needed.
+    """
+    gap = abs(a.published - b.published)
+    if timeless(a, b):
+        needed = rule.followup_similarity
+    elif gap <= rule.window or same_day(a.event, b.event, rule.day_tolerance):
+        needed = rule.similarity
+    elif gap <= rule.reach:
+        needed = rule.followup_similarity
+    else:
+        return None
+    if clash(a.event, b.event, rule.day_tolerance):
+        if not follows_up(a.event, b.event):
+            return None
+        needed = max(needed, rule.followup_similarity)
+    if places_differ(a.event, b.event):
+        needed += rule.place_penalty
+    if people_differ(a.event, b.event):
+        needed += rule.people_penalty
+    return needed
+
+
 def choose_story(members: Sequence[Placement], probe: Placement, rule: JoinRule) -> str | None:
     """The story a new article joins, or None for a story of its own.
 
-    Each story scores the best `pair_score` of its articles against the new one, less the
-    score that the time between them asks for: `similarity` when they were published within
-    the window or date their event to the same day, the higher `followup_similarity` beyond
-    it, nothing beyond the follow-up reach. The best story that clears it joins, unless one of
-    its articles dates the event to another day (the event signatures clash): the embedding
-    and the words decide among compatible stories, never across a clash.
+    Each story scores the best margin of its articles' `pair_score` against the new one over
+    what the pair needs (`needed_score`). The best story that clears it joins, unless one of
+    its articles can never tell the new one's event (it dates the event to another day, and
+    is no follow-up of it): the embedding and the words decide among compatible stories,
+    never across a clash.
     """
-    near = [m for m in members if abs(m.published - probe.published) <= rule.reach]
+    near = [
+        m for m in members if timeless(m, probe) or abs(m.published - probe.published) <= rule.reach
+    ]
     if not near:
         return None
     cosines = np.vstack([m.vector for m in near]) @ probe.vector
     margins: dict[str, float] = {}
     clashing: set[str] = set()
     for member, cosine in zip(near, cosines, strict=True):
-        if clash(member.event, probe.event, rule.day_tolerance):
-            clashing.add(member.story)
+        needed = needed_score(member, probe, rule)
+        if needed is None:
+            if clash(member.event, probe.event, rule.day_tolerance):
+                clashing.add(member.story)
             continue
-        within = abs(member.published - probe.published) <= rule.window or same_day(
-            member.event, probe.event, rule.day_tolerance
-        )
-        needed = rule.similarity if within else rule.followup_similarity
         margin = pair_score(member, probe, float(cosine)) - needed
         margins[member.story] = max(margins.get(member.story, margin), margin)
     eligible = [(m, s) for s, m in margins.items() if m >= 0 and s not in clashing]

@@ -8,8 +8,9 @@ from datetime import UTC, date, datetime, timedelta
 import numpy as np
 from fastapi.testclient import TestClient
 
-from models.events import EventSignature
+from models.events import EventSignature, event_signature
 from service.config import Settings
+from service.core import Crosscheck
 from service.stories import JoinRule, Placement, choose_story
 
 T0 = datetime(2026, 3, 11, 12, tzinfo=UTC)
@@ -133,3 +134,102 @@ def test_the_window_counts_from_the_event_day_when_both_state_it() -> None:
     )
     assert choose_story(members, late, RULE) is None
     assert choose_story(members, replace(late, event=sunday), RULE) == "shooting"
+
+
+def test_an_article_that_states_no_time_is_weighed_against_any_time() -> None:
+    dated = EventSignature(days=(date(2011, 11, 10),))
+    members = [
+        _placed("piracy", _unit(1, 0.3), WORDS, event=dated, published=T0 - timedelta(days=5000))
+    ]
+    undated = EventSignature(undated=True)
+    close = _placed("", _unit(1, 0.3), WORDS, event=undated)
+    # Years apart by the clock, but its own time is only the time of ingest: it joins, at the
+    # follow-up's score.
+    assert choose_story(members, close, RULE) == "piracy"
+    loose = replace(close, vector=_unit(1, 0.9), fingerprint={"qeshm": 0.1, "other": 0.9})
+    assert choose_story(members, loose, RULE) is None
+    # The same pair with a stated time years later: nothing joins.
+    assert choose_story(members, replace(close, event=EventSignature()), RULE) is None
+
+
+def test_other_places_and_other_people_raise_the_score_needed() -> None:
+    # Score of this pair: lead cosine 0.90 + words 0.09 = 0.99, above the 0.8 of the window.
+    vector, words = _unit(1, 0.9), {"qeshm": 0.1, "other": 0.9}
+    here = EventSignature(places=frozenset({"south philadelphia"}), principals=frozenset({"sml"}))
+    members = [_placed("boy", _unit(1, 0.3), WORDS, event=here)]
+    probe = _placed("", vector, words)
+    assert choose_story(members, probe, RULE) == "boy"
+    # A neighbourhood inside the same city is the same place.
+    city = EventSignature(places=frozenset({"philadelphia"}))
+    assert choose_story(members, replace(probe, event=city), RULE) == "boy"
+    elsewhere = EventSignature(places=frozenset({"detroit"}))
+    assert choose_story(members, replace(probe, event=elsewhere), RULE) is None
+    other = EventSignature(principals=frozenset({"wltn"}), people=frozenset({"wltn"}))
+    assert choose_story(members, replace(probe, event=other), RULE) is None
+    # Naming the other's central person anywhere in the lead is no disagreement.
+    both = EventSignature(principals=frozenset({"wltn"}), people=frozenset({"wltn", "sml"}))
+    assert choose_story(members, replace(probe, event=both), RULE) == "boy"
+
+
+def test_a_follow_up_on_another_day_joins_when_it_names_a_person_of_the_first() -> None:
+    shooting = EventSignature(
+        days=(date(2026, 3, 8),), people=frozenset({"odms"}), places=frozenset({"shelby"})
+    )
+    members = [_placed("shelby", _unit(1, 0.3), WORDS, event=shooting)]
+    charge = EventSignature(days=(date(2026, 3, 12),), people=frozenset({"odms", "jcksn"}))
+    later = T0 + timedelta(days=4)
+    probe = _placed("", _unit(1, 0.3), WORDS, event=charge, published=later)
+    assert choose_story(members, probe, RULE) == "shelby"
+    # Another day, nobody in common: another event, however alike the words.
+    stranger = replace(charge, people=frozenset({"jcksn"}))
+    assert choose_story(members, replace(probe, event=stranger), RULE) is None
+    # A person in common but another town: no follow-up.
+    away = replace(charge, places=frozenset({"charlotte"}))
+    assert choose_story(members, replace(probe, event=away), RULE) is None
+
+
+def test_the_signature_reads_who_is_at_the_centre_and_whether_the_page_is_dated(
+    core: Crosscheck,
+) -> None:
+    nlp = core.models.nlp
+    lead = [
+        "Tara Reid checked herself into a treatment center in Malibu on Tuesday, "
+        "her publicist said.",
+        "Her publicist Jack Ketsoyan asked for privacy.",
+    ]
+    stated = datetime(2026, 3, 12, tzinfo=UTC)
+    signature = event_signature(nlp, "Tara Reid enters rehab", lead, stated)
+    assert "rd" in signature.principals
+    assert "ktsn" not in signature.principals and "ktsn" in signature.people
+    assert not signature.undated
+    assert signature.day == date(2026, 3, 10)
+    unstated = event_signature(nlp, "Tara Reid enters rehab", lead, None)
+    assert unstated.undated and unstated.day is None
+    assert EventSignature.from_json(signature.as_json()) == signature
+    assert EventSignature.from_json(unstated.as_json()).undated
+
+
+def test_a_page_without_a_date_joins_the_story_of_an_archived_report(client: TestClient) -> None:
+    archived = _report(
+        "Harwick Gazette", "Harwick", "Cooper Row", "Sunday", "Ida Brennan", "No one was hurt."
+    )
+    response = client.post(
+        "/v1/articles", json={**archived, "published_at": "2011-03-11T09:00:00Z"}
+    )
+    assert response.status_code == 201, response.text
+    story = response.json()["data"][0]["article"]["story_id"]
+    # Sent now without a time and with none on the page: years from the archived report by
+    # the clock, yet weighed against it (the store fetches it beyond the window).
+    undated = _report(
+        "Harwick Wire", "Harwick", "Cooper Row", "Sunday", "Ida Brennan", "Nobody was injured."
+    )
+    response = client.post("/v1/articles", json=undated)
+    assert response.status_code == 201, response.text
+    assert response.json()["data"][0]["article"]["story_id"] == story
+    # And a dated report of it, years later again, finds the story through the undated one.
+    later = _report(
+        "Harwick Herald", "Harwick", "Cooper Row", "Sunday", "Ida Brennan", "No one was injured."
+    )
+    response = client.post("/v1/articles", json={**later, "published_at": "2019-06-01T09:00:00Z"})
+    assert response.status_code == 201, response.text
+    assert response.json()["data"][0]["article"]["story_id"] == story

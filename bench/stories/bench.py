@@ -144,6 +144,9 @@ def assign(
 ) -> dict[str, str]:
     """Story of every accepted document, sent one by one in order through choose_story.
 
+    Each is weighed against the articles within the rule's reach and those that state no
+    publication time, or against all when it states none itself (as the store fetches them).
+
     `release`: the first release's view of an article: its lead embedding and names, and the
     client's time (or the time of ingest), with no page dates, signature or fingerprint.
     """
@@ -155,6 +158,7 @@ def assign(
     stories: dict[str, str] = {}
     members: list[Placement] = []
     times: list[datetime] = []
+    loose: list[Placement] = []
     for doc in docs:
         f = feats[doc.id]
         if f is None:
@@ -178,10 +182,18 @@ def assign(
                 f.published,
             )
         published = probe.published
-        low = bisect.bisect_left(times, published - rule.reach)
-        high = bisect.bisect_right(times, published + rule.reach)
-        story = choose_story(members[low:high], probe, rule) or f"s{len(stories)}"
+        if probe.event.undated:
+            near = members + loose
+        else:
+            low = bisect.bisect_left(times, published - rule.reach)
+            high = bisect.bisect_right(times, published + rule.reach)
+            near = members[low:high] + loose
+        story = choose_story(near, probe, rule) or f"s{len(stories)}"
         stories[doc.id] = story
+        if probe.event.undated:
+            # Its time is only the time of ingest: it is weighed against every article.
+            loose.append(replace(probe, story=story))
+            continue
         at = bisect.bisect_right(times, published)
         times.insert(at, published)
         members.insert(at, replace(probe, story=story))

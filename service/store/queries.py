@@ -704,21 +704,31 @@ def story_edits(session: Session, story_id: str) -> StoryEditsPublic:
     return StoryEditsPublic(data=[edit_public(e) for e in edits], count=len(edits))
 
 
-def placements_near(session: Session, published: datetime, rule: JoinRule) -> list[Placement]:
-    """The stored articles that story assignment weighs for an article published then."""
-    rows = session.execute(
-        select(
-            Article.story_id,
-            Article.lead_vector,
-            Article.fingerprint,
-            Article.entities,
-            Article.event,
-            Article.published_at,
-        ).where(
-            Article.published_at >= published - rule.reach,
-            Article.published_at <= published + rule.reach,
+def placements_near(
+    session: Session, published: datetime, rule: JoinRule, undated: bool = False
+) -> list[Placement]:
+    """The stored articles that story assignment weighs for an article published then: those
+    within the rule's reach and those that state no publication time; every one when the
+    article itself states none (`service.stories.timeless`)."""
+    query = select(
+        Article.story_id,
+        Article.lead_vector,
+        Article.fingerprint,
+        Article.entities,
+        Article.event,
+        Article.published_at,
+    )
+    if not undated:
+        query = query.where(
+            or_(
+                and_(
+                    Article.published_at >= published - rule.reach,
+                    Article.published_at <= published + rule.reach,
+                ),
+                Article.event["undated"].as_boolean().is_(True),
+            )
         )
-    ).all()
+    rows = session.execute(query).all()
     return [
         Placement(
             story=r.story_id,
