@@ -7,16 +7,12 @@ Usage: python bench/speed.py [--data ../shared/data] [--articles 200]
 from __future__ import annotations
 
 import argparse
-import gzip
-import json
 import os
-import re
 import resource
 import statistics
 import sys
 import tempfile
 import time
-from collections import defaultdict
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -25,40 +21,18 @@ sys.path.insert(0, str(ROOT))
 
 from fastapi.testclient import TestClient  # noqa: E402
 
+from bench.perf import corpus  # noqa: E402
 from models.errors import InputError  # noqa: E402
 from service.app import create_app  # noqa: E402
 from service.config import Settings  # noqa: E402
 from service.core import Crosscheck  # noqa: E402
 from service.schemas import ArticleIn  # noqa: E402
 
-_ARCHIVE = re.compile(r"^https?://web\.archive\.org/web/\d+[a-z_]*/(.+)$")
 
-
-def gun_violence(path: Path, limit: int) -> list[ArticleIn]:
-    """The first `limit` articles, whole incidents at a time, with the incident as story key."""
-    by_incident: dict[str, list[dict[str, str]]] = defaultdict(list)
-    with gzip.open(path, "rt", encoding="utf-8") as handle:
-        for line in handle:
-            row = json.loads(line)
-            by_incident[row["incident_id"]].append(row)
-    # Incidents told by several outlets first: those are the ones where claims get compared.
-    incidents = sorted(by_incident.values(), key=len, reverse=True)
-    articles: list[ArticleIn] = []
-    for rows in incidents:
-        for row in rows:
-            if len(articles) >= limit:
-                return articles
-            match = _ARCHIVE.match(row["uri"] or "")
-            url = match.group(1) if match else row["uri"]
-            articles.append(
-                ArticleIn(
-                    text=row["content"] or " ",
-                    title=(row["title"] or None) and row["title"][:300],
-                    url=url if url and url.startswith("http") else None,
-                    story=f"incident-{row['incident_id']}",
-                )
-            )
-    return articles
+def gun_violence(data: Path, limit: int) -> list[ArticleIn]:
+    """The first `limit` articles, whole incidents at a time, with the incident as story key
+    (the articles of `make bench-perf`)."""
+    return [ArticleIn(**row) for row in corpus(data, limit)]
 
 
 def ingest(core: Crosscheck, articles: list[ArticleIn]) -> tuple[int, int, int, float]:
@@ -121,14 +95,12 @@ def main() -> None:
         rows.append(("seeds: articles/s", f"{stored / seconds:.2f} ({stored} in {seconds:.1f} s)"))
         rows.append(("seeds: claims/s", f"{claims / seconds:.1f} ({claims} claims)"))
 
-        corpus = gun_violence(
-            args.data / "stories" / "gun_violence_news_dev.jsonl.gz", args.articles
-        )
-        stored, refused, claims, seconds = ingest(core, corpus)
-        stories = len({a.story for a in corpus})
+        news = gun_violence(args.data, args.articles)
+        stored, refused, claims, seconds = ingest(core, news)
+        stories = len({a.story for a in news})
         rows.append(
             (
-                f"gun violence ({len(corpus)} articles, {stories} stories): articles/s",
+                f"gun violence ({len(news)} articles, {stories} stories): articles/s",
                 f"{stored / seconds:.2f} ({stored} stored, {refused} refused, {seconds:.0f} s)",
             )
         )
