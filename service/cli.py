@@ -242,6 +242,41 @@ def keys_revoke(key_id: str, database_url: str | None) -> None:
     click.echo(f"revoked key {key.id} ({key.name})")
 
 
+@main.group()
+def jobs() -> None:
+    """Manage queued ingests (POST /v1/articles?wait=false)."""
+
+
+@jobs.command("resend")
+@click.option(
+    "--older-than",
+    "older_than",
+    type=click.FloatRange(min=0),
+    default=None,
+    metavar="SECONDS",
+    help="Only jobs recorded at least this long ago (default: the broker's visibility "
+    "timeout, after which it would have handed a live message out again itself).",
+)
+@DATABASE_OPTION
+@_input_errors_exit_1
+def jobs_resend(older_than: float | None, database_url: str | None) -> None:
+    """Send again to the broker the jobs still queued or running after a lost message (a
+    broker that lost its data, an API stopped between recording a job and sending it). A
+    job sent twice stores nothing twice."""
+    settings = _settings(database_url=database_url)
+    if settings.broker_url is None:
+        raise click.UsageError(
+            "no broker is configured (CROSSCHECK_BROKER_URL): without one, the API runs the "
+            "jobs a stopped process left behind when it starts again"
+        )
+    wait = settings.broker_visibility_timeout_seconds if older_than is None else older_than
+    with _store(settings) as core:
+        sent = core.resend_jobs(wait)
+    for job_id in sent:
+        click.echo(job_id)
+    click.echo(f"sent {len(sent)} jobs again", err=True)
+
+
 def _key_row(key: ApiKeyPublic) -> str:
     def when(moment: datetime | None) -> str:
         return moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment else "-"

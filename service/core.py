@@ -13,7 +13,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import text
@@ -48,6 +48,7 @@ from service.schemas import (
     CompareReport,
     DeliveriesPublic,
     JobPublic,
+    JobStatus,
     JudgementsPublic,
     JudgePairIn,
     Scope,
@@ -277,6 +278,25 @@ class Crosscheck:
         for job_id in left:
             sender.send(job_id)
         return len(left)
+
+    def resend_jobs(self, older_than_seconds: float) -> list[str]:
+        """Send again the jobs recorded more than `older_than_seconds` ago and not finished:
+        their message was lost (a broker that lost its data, an API that stopped between
+        recording a job and sending it). A job whose message was not lost runs twice, which
+        stores nothing twice (ingest is idempotent by article). Returns their ids.
+
+        Raises:
+            QueueUnavailableError: the broker could not be reached.
+        """
+        sender = self._job_sender()
+        cutoff = datetime.now(UTC) - timedelta(seconds=older_than_seconds)
+        with self.db.session() as session:
+            left = job_records.unfinished(
+                session, (JobStatus.QUEUED, JobStatus.RUNNING), created_before=cutoff
+            )
+        for job_id in left:
+            sender.send(job_id)
+        return left
 
     def submit_each(self, articles: Sequence[ArticleIn]) -> list[SubmitResult | InputError]:
         """Ingest a batch where each article stands alone: the good ones are stored, each bad

@@ -318,3 +318,15 @@ def test_compare_opens_no_database(
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["story"]["articles"] == 2
     assert list(tmp_path.iterdir()) == []
+
+
+def test_jobs_resend_needs_a_broker(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CROSSCHECK_BROKER_URL", raising=False)
+    result = runner.invoke(
+        cli.main, ["jobs", "resend", "--database-url", f"sqlite:///{tmp_path / 'jobs.db'}"]
+    )
+    assert result.exit_code == 2
+    assert "CROSSCHECK_BROKER_URL" in result.output
+    assert not (tmp_path / "jobs.db").exists()  # refused before opening anything

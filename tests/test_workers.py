@@ -200,3 +200,43 @@ def test_a_worker_killed_mid_job_loses_and_duplicates_nothing(
     result = outcome(database, by_outlet=True)
     assert result["articles"] == sorted(a["source"] for a in articles)  # each stored once
     assert result["orphans"] == 0
+
+
+def test_a_job_whose_message_was_lost_runs_when_sent_again(
+    api: TestClient,
+    database: str,
+    tmp_path: Path,
+    seed_texts: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A job recorded but never sent (the API stopped in between, or the broker lost its data)
+    waits for ever; `crosscheck jobs resend` sends it again and a worker runs it."""
+    from click.testing import CliRunner
+
+    from service import cli
+    from service.store import jobs as job_records
+
+    engine = make_engine(database)
+    try:
+        with Session(engine) as session, session.begin():
+            article = ArticleIn(text=seed_texts["iranwire"], source="IranWire")
+            job_id = job_records.create(session, [article], None)
+    finally:
+        engine.dispose()
+    location = f"/v1/jobs/{job_id}"
+    monkeypatch.setenv("CROSSCHECK_DATABASE_URL", database)
+    monkeypatch.setenv("CROSSCHECK_BROKER_URL", REDIS)
+    runner = CliRunner()
+    with worker(database, tmp_path / "worker.log", pool="solo"):
+        time.sleep(2)
+        assert api.get(location).json()["job"]["status"] == "queued"  # nobody sent it
+        # Recorded less than the visibility timeout ago: it may still be on its way.
+        waiting = runner.invoke(cli.main, ["jobs", "resend"])
+        assert waiting.exit_code == 0, waiting.output
+        assert waiting.stdout == "" and "sent 0 jobs" in waiting.stderr
+        sent = runner.invoke(cli.main, ["jobs", "resend", "--older-than", "0"])
+        assert sent.exit_code == 0, sent.output
+        assert sent.stdout.split() == [job_id]
+        job = wait_for(api, location)
+    assert job["status"] == "done" and job["articles"][0]["created"] is True
+    assert outcome(database, by_outlet=True)["articles"] == ["IranWire"]

@@ -90,15 +90,14 @@ def fail(session: Session, job_id: str, error: dict[str, Any]) -> None:
     )
 
 
-def unfinished(session: Session, statuses: Sequence[JobStatus]) -> list[str]:
-    """The ids of the jobs in these states, oldest first."""
-    return list(
-        session.scalars(
-            select(Job.id)
-            .where(Job.status.in_([s.value for s in statuses]))
-            .order_by(Job.created_at, Job.id)
-        )
-    )
+def unfinished(
+    session: Session, statuses: Sequence[JobStatus], created_before: datetime | None = None
+) -> list[str]:
+    """The ids of the jobs in these states (recorded before `created_before`), oldest first."""
+    query = select(Job.id).where(Job.status.in_([s.value for s in statuses]))
+    if created_before is not None:
+        query = query.where(Job.created_at < created_before)
+    return list(session.scalars(query.order_by(Job.created_at, Job.id)))
 
 
 def public(session: Session, job_id: str) -> JobPublic:
