@@ -89,6 +89,8 @@ def create_app(
         app.state.core = built
         dispatcher = Dispatcher(built.db, settings, built.events)
         dispatcher.start()
+        if built.relay is not None:  # live streams show what workers and replicas store
+            await run_in_threadpool(built.relay.start)
         # Jobs that a stopped process left unfinished run again (none with a broker: it
         # hands them to a worker itself).
         resumed = await run_in_threadpool(built.resume_jobs)

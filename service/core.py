@@ -37,6 +37,7 @@ from service.events import EventBus, pending
 from service.ingest import store_article
 from service.keys import Principal
 from service.pipeline import Models
+from service.relay import EventRelay
 from service.schemas import (
     ApiKeyPublic,
     ArticleIn,
@@ -112,6 +113,8 @@ class Crosscheck:
         self._write_lock = threading.Lock()
         # What committed writes change, told to live streams and webhooks (service.events).
         self.events = EventBus(settings.events_buffer)
+        # With a broker, the other processes (replicas, workers) hear these events too.
+        self.relay = EventRelay(settings.broker_url, self.events) if settings.broker_url else None
         self._jobs: jobs.Sender | None = None
         self._jobs_lock = threading.Lock()
         # Assembled stories by (id, last change, checkworthiness floor): see `story`.
@@ -128,7 +131,10 @@ class Crosscheck:
             with self.db.session() as session:
                 recorded = pending(session)
                 yield session
-            self.events.publish(recorded.drafts())
+            drafts = recorded.drafts()
+            self.events.publish(drafts)
+            if self.relay is not None:
+                self.relay.send(drafts)
 
     @property
     def models(self) -> Models:
@@ -145,6 +151,8 @@ class Crosscheck:
             sender, self._jobs = self._jobs, None
         if sender is not None:
             sender.close()
+        if self.relay is not None:
+            self.relay.stop()
         self.db.close()
 
     def ready(self) -> dict[str, str]:

@@ -79,7 +79,10 @@ class Dispatcher:
         self._client.close()
 
     def enqueue(self, event: Event) -> None:
-        """Queue an event for delivery; returns at once (the bus calls it after a commit)."""
+        """Queue an event for delivery; returns at once (the bus calls it after a commit).
+        An event heard from another process is that process's to deliver."""
+        if not event.local:
+            return
         self._push(_Job(time.monotonic(), next(self._order), event))
 
     def _push(self, job: _Job) -> None:

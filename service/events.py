@@ -48,6 +48,9 @@ class Event:
     story_id: str
     at: datetime
     data: dict[str, Any]
+    local: bool = True
+    """Committed by this process (False: heard from another one, `service.relay`); only the
+    process that committed an event delivers it to webhooks."""
 
     def public(self) -> EventPublic:
         """The event in its documented shape (SSE data and webhook body alike)."""
@@ -200,14 +203,19 @@ class EventBus:
         self._streams: list[Stream] = []
         self.keep = keep
 
-    def publish(self, drafts: Iterable[Draft]) -> list[Event]:
+    def publish(self, drafts: Iterable[Draft], local: bool = True) -> list[Event]:
         """Number committed events and tell every subscriber; a listener that fails is
-        logged, never raised to the writer (whose transaction has committed)."""
+        logged, never raised to the writer (whose transaction has committed).
+
+        Args:
+            drafts: The events, in the order of their commit.
+            local: False for events another process committed (`service.relay`).
+        """
         now = datetime.now(UTC)
         with self._lock:
             events = []
             for draft in drafts:
-                events.append(Event(self._next, draft.type, draft.story_id, now, draft.data))
+                events.append(Event(self._next, draft.type, draft.story_id, now, draft.data, local))
                 self._next += 1
             self._recent.extend(events)
             listeners, streams = list(self._listeners), list(self._streams)

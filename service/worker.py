@@ -22,6 +22,7 @@ from kombu.exceptions import OperationalError
 
 from service.config import Settings
 from service.core import Crosscheck
+from service.delivery import Dispatcher
 from service.errors import QueueUnavailableError
 from service.jobs import give_up
 
@@ -48,6 +49,9 @@ class ProcessCore:
         with self._lock:
             if self._core is None:
                 self._core = Crosscheck(self._settings)
+                # The process that commits an event delivers it to the webhooks: a worker's
+                # ingests reach them from here (the API replicas only show them live).
+                Dispatcher(self._core.db, self._settings, self._core.events).start()
             return self._core
 
 

@@ -10,6 +10,7 @@ processes (Celery) run them on PostgreSQL.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -240,3 +241,32 @@ def test_a_job_whose_message_was_lost_runs_when_sent_again(
         job = wait_for(api, location)
     assert job["status"] == "done" and job["articles"][0]["created"] is True
     assert outcome(database, by_outlet=True)["articles"] == ["IranWire"]
+
+
+def test_a_workers_ingest_reaches_live_streams_and_webhooks_once(
+    api: TestClient, database: str, tmp_path: Path, seed_texts: dict[str, str]
+) -> None:
+    """A worker delivers the events it commits to the webhooks; the API process hears them
+    over Redis (its live streams show them) and does not deliver them a second time."""
+    from tests.servers import Receiver
+
+    core: Crosscheck = api.app.state.core  # type: ignore[attr-defined]
+    heard_from = core.events.start - 1
+    with Receiver() as receiver:
+        hook = api.post(
+            "/v1/webhooks",
+            json={"url": receiver.url, "secret": "s" * 16, "events": ["article.added"]},
+        )
+        assert hook.status_code == 201, hook.text
+        location = _enqueue(api, {"text": seed_texts["iranwire"], "source": "IranWire"})
+        with worker(database, tmp_path / "worker.log", pool="solo"):
+            job = wait_for(api, location)
+            (delivery,) = receiver.wait_for(1)
+            time.sleep(2)  # room for a second delivery, if the API process made one
+        assert len(receiver.received) == 1
+    article_id = job["articles"][0]["article"]["id"]
+    assert json.loads(delivery.body)["data"]["article_id"] == article_id
+    heard, _complete = core.events.since(heard_from)
+    added = [e for e in heard if e.type.value == "article.added"]
+    assert [e.data["article_id"] for e in added] == [article_id]
+    assert not added[0].local  # heard from the worker, numbered by this process's bus

@@ -1,0 +1,102 @@
+"""Live events across processes: with a broker, every process that writes (API replicas,
+`crosscheck worker` processes) tells the others what it committed, over Redis pub/sub.
+
+Each process numbers and keeps the events it hears on its own bus (`service.events`), so a
+live stream on any replica shows ingests that a worker made. Webhooks stay with the writer:
+an event heard from another process is marked `local=False`, and only the process that
+committed it delivers it (`service.delivery`), so a webhook gets each event once however many
+replicas run.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+import redis
+
+from service.events import Draft, EventBus
+from service.schemas import EventType
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "crosscheck:events"
+
+
+class EventRelay:
+    """Sends this process's committed events to the others, and hears theirs.
+
+    Args:
+        url: The Redis URL (the broker's).
+        bus: This process's event bus.
+    """
+
+    def __init__(self, url: str, bus: EventBus) -> None:
+        self._redis = redis.Redis.from_url(url, socket_connect_timeout=5)
+        self.bus = bus
+        self.token = uuid.uuid4().hex
+        """Who sent a message: a process never hears itself."""
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def send(self, drafts: Sequence[Draft]) -> None:
+        """Tell the other processes about committed events; a broker that cannot be reached
+        is logged, never raised (the transaction has committed)."""
+        if not drafts:
+            return
+        message = {
+            "from": self.token,
+            "events": [
+                {"type": d.type.value, "story_id": d.story_id, "data": d.data} for d in drafts
+            ],
+        }
+        try:
+            self._redis.publish(CHANNEL, json.dumps(message))
+        except (redis.RedisError, OSError) as exc:
+            log.warning("events not relayed to other processes: %s", type(exc).__name__)
+
+    def start(self) -> None:
+        """Hear the other processes' events in a background thread (once per relay)."""
+        if self._thread is not None:
+            return
+        pubsub = self._redis.pubsub(ignore_subscribe_messages=True)  # type: ignore[no-untyped-call]
+        pubsub.subscribe(CHANNEL)
+        self._thread = threading.Thread(
+            target=self._hear, args=(pubsub,), name="crosscheck-relay", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop hearing (the thread ends within a second)."""
+        self._stopping.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._redis.close()
+
+    def _hear(self, pubsub: Any) -> None:
+        while not self._stopping.is_set():
+            try:
+                message = pubsub.get_message(timeout=1.0)
+            except (redis.RedisError, OSError) as exc:
+                log.warning("event relay: %s; listening again", type(exc).__name__)
+                self._stopping.wait(1.0)
+                continue
+            if message is None:
+                continue
+            try:
+                body = json.loads(message["data"])
+                if body["from"] == self.token:
+                    continue
+                drafts = [
+                    Draft(EventType(e["type"]), str(e["story_id"]), dict(e["data"]))
+                    for e in body["events"]
+                ]
+            except (ValueError, KeyError, TypeError):
+                log.warning("event relay: a message that is not crosscheck's was ignored")
+                continue
+            self.bus.publish(drafts, local=False)
+        pubsub.close()
