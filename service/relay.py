@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -25,6 +26,9 @@ from service.schemas import EventType
 log = logging.getLogger(__name__)
 
 CHANNEL = "crosscheck:events"
+DOWN_SECONDS = 10
+"""After a failed send, how long events are not relayed (live streams of the other processes
+miss them; they resync from the story)."""
 
 
 class EventRelay:
@@ -36,17 +40,23 @@ class EventRelay:
     """
 
     def __init__(self, url: str, bus: EventBus) -> None:
-        self._redis = redis.Redis.from_url(url, socket_connect_timeout=5)
+        self._redis = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
         self.bus = bus
+        # Pub/sub channels are shared by every database of a Redis server: the channel names
+        # the broker's database, so deployments on one server with their own databases stay
+        # apart, as their queues do.
+        self.channel = f"{CHANNEL}:{self._redis.connection_pool.connection_kwargs.get('db', 0)}"
         self.token = uuid.uuid4().hex
         """Who sent a message: a process never hears itself."""
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
+        self._down_until = 0.0
+        """While the broker is unreachable, writers do not wait on it (monotonic time)."""
 
     def send(self, drafts: Sequence[Draft]) -> None:
         """Tell the other processes about committed events; a broker that cannot be reached
         is logged, never raised (the transaction has committed)."""
-        if not drafts:
+        if not drafts or time.monotonic() < self._down_until:
             return
         message = {
             "from": self.token,
@@ -55,16 +65,21 @@ class EventRelay:
             ],
         }
         try:
-            self._redis.publish(CHANNEL, json.dumps(message))
+            self._redis.publish(self.channel, json.dumps(message))
         except (redis.RedisError, OSError) as exc:
-            log.warning("events not relayed to other processes: %s", type(exc).__name__)
+            self._down_until = time.monotonic() + DOWN_SECONDS
+            log.warning(
+                "events not relayed to other processes for %d s: %s",
+                DOWN_SECONDS,
+                type(exc).__name__,
+            )
 
     def start(self) -> None:
         """Hear the other processes' events in a background thread (once per relay)."""
         if self._thread is not None:
             return
         pubsub = self._redis.pubsub(ignore_subscribe_messages=True)  # type: ignore[no-untyped-call]
-        pubsub.subscribe(CHANNEL)
+        pubsub.subscribe(self.channel)
         self._thread = threading.Thread(
             target=self._hear, args=(pubsub,), name="crosscheck-relay", daemon=True
         )
