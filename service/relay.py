@@ -50,6 +50,8 @@ class EventRelay:
         """Who sent a message: a process never hears itself."""
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
+        self.listening = threading.Event()
+        """Set while this process is subscribed and hears the others."""
         self._down_until = 0.0
         """While the broker is unreachable, writers do not wait on it (monotonic time)."""
 
@@ -75,14 +77,11 @@ class EventRelay:
             )
 
     def start(self) -> None:
-        """Hear the other processes' events in a background thread (once per relay)."""
+        """Hear the other processes' events in a background thread (once per relay); a broker
+        that cannot be reached is tried again every second, never raised."""
         if self._thread is not None:
             return
-        pubsub = self._redis.pubsub(ignore_subscribe_messages=True)  # type: ignore[no-untyped-call]
-        pubsub.subscribe(self.channel)
-        self._thread = threading.Thread(
-            target=self._hear, args=(pubsub,), name="crosscheck-relay", daemon=True
-        )
+        self._thread = threading.Thread(target=self._hear, name="crosscheck-relay", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
@@ -92,26 +91,40 @@ class EventRelay:
             self._thread.join(timeout=5)
         self._redis.close()
 
-    def _hear(self, pubsub: Any) -> None:
+    def _hear(self) -> None:
+        pubsub: Any = None
         while not self._stopping.is_set():
             try:
+                if pubsub is None:
+                    pubsub = self._redis.pubsub(ignore_subscribe_messages=True)  # type: ignore[no-untyped-call]
+                    pubsub.subscribe(self.channel)
+                    self.listening.set()
                 message = pubsub.get_message(timeout=1.0)
             except (redis.RedisError, OSError) as exc:
+                self.listening.clear()
                 log.warning("event relay: %s; listening again", type(exc).__name__)
+                if pubsub is not None:
+                    pubsub.close()
+                pubsub = None
                 self._stopping.wait(1.0)
                 continue
             if message is None:
                 continue
-            try:
-                body = json.loads(message["data"])
-                if body["from"] == self.token:
-                    continue
-                drafts = [
-                    Draft(EventType(e["type"]), str(e["story_id"]), dict(e["data"]))
-                    for e in body["events"]
-                ]
-            except (ValueError, KeyError, TypeError):
-                log.warning("event relay: a message that is not crosscheck's was ignored")
-                continue
-            self.bus.publish(drafts, local=False)
-        pubsub.close()
+            self._tell(message["data"])
+        if pubsub is not None:
+            pubsub.close()
+
+    def _tell(self, raw: bytes) -> None:
+        """Publish on this process's bus what another process committed."""
+        try:
+            body = json.loads(raw)
+            if body["from"] == self.token:
+                return
+            drafts = [
+                Draft(EventType(e["type"]), str(e["story_id"]), dict(e["data"]))
+                for e in body["events"]
+            ]
+        except (ValueError, KeyError, TypeError):
+            log.warning("event relay: a message that is not crosscheck's was ignored")
+            return
+        self.bus.publish(drafts, local=False)
