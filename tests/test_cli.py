@@ -261,18 +261,17 @@ def test_version(runner: CliRunner) -> None:
 
 
 @pytest.mark.models
-def test_judge_builds_its_own_core(
-    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_judge_builds_its_own_core(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
     """One command end to end, without the session's core (it loads the models itself), and
-    without a database: judging stores nothing, so the configured one is never opened."""
-    database = tmp_path / "never.db"
-    monkeypatch.setenv("CROSSCHECK_DATABASE_URL", f"sqlite:///{database}")
-    monkeypatch.chdir(tmp_path)
+    without a database: judging stores nothing, so the stored core is never built."""
+
+    def no_store(*args: object, **kwargs: object) -> None:
+        raise AssertionError("judge built the stored core")
+
+    monkeypatch.setattr(cli, "Crosscheck", no_store)
     result = runner.invoke(cli.main, ["judge", "-"], input=PAIRS)
     assert result.exit_code == 0, result.output
     check_judgements(result.stdout, 3)
-    assert list(tmp_path.iterdir()) == [], "judge created files"
 
 
 @pytest.mark.usefixtures("shared_core")
