@@ -24,7 +24,6 @@ from models.errors import InputError
 from models.labels import Verdict
 from service import editing, export, jobs, keys, webhooks
 from service.analysis import Analyser
-from service.api.problems import problem_body
 from service.config import Settings
 from service.deadline import check_deadline
 from service.errors import (
@@ -32,6 +31,7 @@ from service.errors import (
     NoReviewError,
     QueueUnavailableError,
     check_batch,
+    problem_body,
 )
 from service.events import EventBus, pending
 from service.ingest import store_article
@@ -393,7 +393,7 @@ class Crosscheck:
                 if cached is not None:
                     self._story_cache.move_to_end(key)
                     return cached
-            entry = _CachedStory(queries.story_public(session, story.id, min_checkworthiness))
+            entry = _CachedStory(queries.assembled_story(session, story, min_checkworthiness))
         size = self.settings.story_cache_size
         if size:
             with self._story_cache_lock:

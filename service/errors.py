@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sized
+from typing import Any
 
-from models.errors import CrosscheckError, InputError
+from models.errors import CrosscheckError, InputError, ModelMissingError
 
 __all__ = [
     "AuthenticationError",
@@ -117,3 +118,43 @@ def check_batch(items: Sized, limit: int, noun: str) -> None:
             f"{len(items)} {noun} in one request is over the limit of {limit} "
             f"(setting CROSSCHECK_MAX_BATCH); send them in smaller batches."
         )
+
+
+PROBLEM_TYPE_BASE = "urn:crosscheck:problem:"
+"""Prefix of the `type` of every problem document crosscheck answers (RFC 9457)."""
+
+# Domain error type -> (status, slug, title). Subclasses inherit their base's entry.
+_DOMAIN: dict[type[CrosscheckError], tuple[int, str, str]] = {
+    AuthenticationError: (401, "unauthorized", "Unauthorized"),
+    ForbiddenError: (403, "forbidden", "Forbidden"),
+    NotFoundError: (404, "not-found", "Not found"),
+    ConflictError: (409, "conflict", "Conflict"),
+    PayloadTooLargeError: (413, "payload-too-large", "Payload too large"),
+    WorkLimitError: (422, "work-limit", "Too much work"),
+    InputError: (422, "invalid-input", "Invalid input"),
+    RateLimitedError: (429, "rate-limited", "Too many requests"),
+    RequestTimeoutError: (503, "timeout", "Request timed out"),
+    QueueUnavailableError: (503, "queue-unavailable", "Queue unavailable"),
+    ModelMissingError: (503, "model-missing", "Model missing"),
+    CrosscheckError: (500, "internal", "Internal error"),
+}
+
+
+def domain_entry(exc: CrosscheckError) -> tuple[int, str, str]:
+    """The (status, slug, title) of a domain error's problem document."""
+    for cls in type(exc).__mro__:
+        if cls in _DOMAIN:
+            return _DOMAIN[cls]
+    return _DOMAIN[CrosscheckError]
+
+
+def problem_body(exc: CrosscheckError) -> dict[str, Any]:
+    """The members of the problem document of a domain error that do not depend on the
+    request (a failed job keeps them): type, title, status and detail."""
+    status, slug, title = domain_entry(exc)
+    return {
+        "type": PROBLEM_TYPE_BASE + slug,
+        "title": title,
+        "status": status,
+        "detail": str(exc) or title,
+    }

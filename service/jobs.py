@@ -22,8 +22,7 @@ from pydantic import ValidationError
 
 from models.errors import CrosscheckError, InputError
 from service import keys
-from service.api.problems import problem_body
-from service.errors import ForbiddenError
+from service.errors import ForbiddenError, problem_body
 from service.schemas import ArticleIn, JobStatus
 from service.store import jobs as records
 

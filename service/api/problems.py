@@ -20,24 +20,18 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from models.errors import CrosscheckError, InputError, ModelMissingError
+from models.errors import CrosscheckError
 from service.errors import (
+    PROBLEM_TYPE_BASE,
     AuthenticationError,
-    ConflictError,
-    ForbiddenError,
     MergedStoryError,
-    NotFoundError,
-    PayloadTooLargeError,
-    QueueUnavailableError,
     RateLimitedError,
-    RequestTimeoutError,
-    WorkLimitError,
+    domain_entry,
 )
 
 log = logging.getLogger(__name__)
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
-PROBLEM_TYPE_BASE = "urn:crosscheck:problem:"
 MAX_ERRORS = 20  # a long batch of bad articles must not make an even longer answer
 
 
@@ -129,45 +123,9 @@ def problem_response(
     return ProblemResponse(body, status_code=status, headers=headers)
 
 
-# Domain error type -> (status, slug, title). Subclasses inherit their base's entry.
-_DOMAIN: dict[type[CrosscheckError], tuple[int, str, str]] = {
-    AuthenticationError: (401, "unauthorized", "Unauthorized"),
-    ForbiddenError: (403, "forbidden", "Forbidden"),
-    NotFoundError: (404, "not-found", "Not found"),
-    ConflictError: (409, "conflict", "Conflict"),
-    PayloadTooLargeError: (413, "payload-too-large", "Payload too large"),
-    WorkLimitError: (422, "work-limit", "Too much work"),
-    InputError: (422, "invalid-input", "Invalid input"),
-    RateLimitedError: (429, "rate-limited", "Too many requests"),
-    RequestTimeoutError: (503, "timeout", "Request timed out"),
-    QueueUnavailableError: (503, "queue-unavailable", "Queue unavailable"),
-    ModelMissingError: (503, "model-missing", "Model missing"),
-    CrosscheckError: (500, "internal", "Internal error"),
-}
-
-
-def _domain_entry(exc: CrosscheckError) -> tuple[int, str, str]:
-    for cls in type(exc).__mro__:
-        if cls in _DOMAIN:
-            return _DOMAIN[cls]
-    return _DOMAIN[CrosscheckError]
-
-
-def problem_body(exc: CrosscheckError) -> dict[str, Any]:
-    """The members of the problem document of a domain error that do not depend on the
-    request (a failed job keeps them): type, title, status and detail."""
-    status, slug, title = _domain_entry(exc)
-    return {
-        "type": PROBLEM_TYPE_BASE + slug,
-        "title": title,
-        "status": status,
-        "detail": str(exc) or title,
-    }
-
-
 def domain_problem(exc: CrosscheckError, instance: str) -> ProblemResponse:
     """The answer to a domain error, with the headers its status calls for."""
-    status, slug, title = _domain_entry(exc)
+    status, slug, title = domain_entry(exc)
     # A merged-away story answers 404 and names the story that holds its articles now.
     extra = {"merged_into": exc.merged_into} if isinstance(exc, MergedStoryError) else None
     headers: dict[str, str] = {}
@@ -188,7 +146,7 @@ def domain_problem(exc: CrosscheckError, instance: str) -> ProblemResponse:
 
 async def _domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, CrosscheckError)
-    status, _slug, _title = _domain_entry(exc)
+    status, _slug, _title = domain_entry(exc)
     if status >= 500:
         log.error("%s on %s %s: %s", type(exc).__name__, request.method, request.url.path, exc)
     return domain_problem(exc, request.url.path)

@@ -354,16 +354,11 @@ def stories_page(
     )
 
 
-def story_public(
-    session: Session, story_id: str, min_checkworthiness: float | None = None
+def assembled_story(
+    session: Session, story: Story, min_checkworthiness: float | None = None
 ) -> StoryPublic:
-    """A story, by id or client key, with its claims, verdicts, evidence and claim groups.
-
-    Raises:
-        NotFoundError: no story has this id or key, or it was merged into another
-            (MergedStoryError).
-    """
-    story = find_story(session, story_id)
+    """A story (found with `find_story`: by id or client key, never a merged-away one) with
+    its claims, verdicts, evidence and claim groups."""
     articles = session.scalars(
         select(Article)
         .where(Article.story_id == story.id)
