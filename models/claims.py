@@ -215,7 +215,14 @@ class _Splitter:
                     drop.add(token.i)
                     self._apposition(token.head, token)
             elif token.dep_ == "relcl" and _is_ancestor(verb, token) and not _inside(token, drop):
-                drop.add(token.i)
+                # A restrictive clause ("a move that could anger some") says which thing is
+                # meant: it stays in the statement, and tells a fact of its own only about a
+                # specific thing ("an elderly woman who was grazed"), not "anybody" or
+                # "projects that could affect wildlife".
+                if _set_off(token):
+                    drop.add(token.i)
+                elif not _specific(token.head):
+                    continue
                 self._relative(token.head, token)
         if subj is None and subject_text:
             prefix = subject_text + " "
@@ -328,6 +335,10 @@ def _describable(head: Token, appos: Token) -> bool:
         return False  # a list of names ("Jerry Shelton, 35, Brittany Powell, 27"), not a role
     if head.ent_type_ not in _NAMED and appos.ent_type_ != "PERSON":
         return False
+    if any(c.dep_ == "cc" for c in (*head.children, *appos.children)):
+        # "the civilian and Deputy James Atterberry", "the Office, the Administrator and
+        # Sepic": a coordination the parser read as an apposition is a list of names.
+        return False
     return len(list(appos.subtree)) <= 25
 
 
@@ -353,6 +364,51 @@ def _flanking_punct(sentence: Span, dropped: set[int]) -> set[int]:
                 if doc[j].is_punct and doc[j].text in {",", "(", ")", "–", "—", "-", "’", "‘"}:
                     extra.add(j)
     return extra
+
+
+def _set_off(clause: Token) -> bool:
+    """Whether a relative clause is set off by a comma, dash or bracket ("the visit, which
+    Reuters later confirmed"): it adds a fact, and the statement holds without it. Without a
+    restrictive one ("In a move that could anger some, …") the rest is not a statement."""
+    first = min(t.i for t in clause.subtree)
+    return first > 0 and clause.doc[first - 1].text in {",", "(", "–", "—", "-"}
+
+
+def _specific(noun: Token) -> bool:
+    """A name, or a noun with a determiner, possessive or number: not a pronoun or a bare,
+    generic noun."""
+    if noun.pos_ == "PROPN":
+        return True
+    return noun.pos_ == "NOUN" and any(c.dep_ in {"det", "poss", "nummod"} for c in noun.children)
+
+
+_DANGLING = re.compile(
+    r"(?:\b(?:the|a|an|of|and|or|but|to|in|at|by|for|with|from|on|as|is|are|was|were)"
+    r"|['’]s)\W*$",
+    re.IGNORECASE,
+)
+_OPENS_RELATIVE = re.compile(r"(?:who|whom|whose|which|that)\b", re.IGNORECASE)
+_NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "FAC", "LOC", "NORP", "EVENT", "WORK_OF_ART"})
+
+
+def _whole(piece: str, sentence: Span) -> bool:
+    """Whether a statement cut from a sentence reads as one: it ends on a word that needs
+    nothing after it, and it holds each name of the sentence whole or not at all ("leader of
+    the Rainbow." cut from "the Rainbow PUSH Coalition" is not a statement of the sentence)."""
+    if _DANGLING.search(piece.rstrip(" .!?")) or _OPENS_RELATIVE.match(piece):
+        return False
+    lowered = piece.lower()
+    words = set(re.findall(r"\w+", lowered))
+    for ent in sentence.ents:
+        if ent.label_ not in _NAME_LABELS or len(ent) < 2:
+            continue
+        name = re.sub(r"^the\s+", "", ent.text.lower())
+        if name in lowered:
+            continue
+        parts = {t.lower_ for t in ent if t.is_alpha and t.text[:1].isupper() and not t.is_stop}
+        if parts & words:
+            return False
+    return True
 
 
 def _capitalise(text: str) -> str:
@@ -469,7 +525,11 @@ class ClaimExtractor:
             clause, attribution = attribution_of(span)
             speaker = attribution.source if attribution else None
             plural = attribution is not None and attribution.plural
-            pieces = _Splitter(span, speaker, plural).split(clause) or [sentence.text]
+            cut = _Splitter(span, speaker, plural).split(clause)
+            # A piece that is not a whole statement of the sentence gives way to the sentence.
+            pieces = [p for p in cut if _whole(p, span)]
+            if len(pieces) < len(cut) or not pieces:
+                pieces.append(sentence.text)
             hedges = sorted({m.group(1).lower() for m in _HEDGE_RE.finditer(sentence.text)})
             for piece in pieces:
                 key = " ".join(re.findall(r"\w+", piece.lower()))

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from models.checkworthy import CheckWorthiness
-from models.claims import Claim, ClaimExtractor
+from models.claims import Claim, ClaimExtractor, _whole
 from models.embedder import Embedder
 from models.nlp import load_spacy
 from models.text import clean, detect_format
@@ -175,3 +175,56 @@ def test_quoted_rhetoric_is_no_claim_but_a_quoted_fact_is() -> None:
     sentences = {c.sentence for c in _claims_of(text)}
     assert not any("listen to him" in s for s in sentences)
     assert any("two handguns" in s for s in sentences)
+
+
+def test_a_list_read_as_an_apposition_makes_no_identity_claim() -> None:
+    # Made up in the shape of a real failure: "X is Y and Z" built from a list of names.
+    claims = _claims_of(
+        "Calls on Friday to the Shelby County Sheriff's Office, the Shelby County Court "
+        "Administrator and Jones were not immediately returned.\n"
+    )
+    assert claims
+    assert not any(" is the " in c.text or " are the " in c.text for c in claims)
+
+
+def test_a_restrictive_clause_stays_with_its_noun() -> None:
+    # Cut off, "In a move that could anger some lawmakers" would leave "In a move the governor
+    # vetoed ..."; a clause about "anybody" is not a fact of its own.
+    moved = _claims_of(
+        "In a move that could anger some lawmakers, the governor vetoed the budget bill on "
+        "Tuesday.\n\n"
+        "The mayor said there is shame on anybody who does not step up and help the police.\n"
+    )
+    texts = [c.text for c in moved]
+    assert any("In a move that could anger some lawmakers" in t for t in texts), texts
+    assert not any(t.startswith("In a move the governor") for t in texts), texts
+    assert not any(t.lower().startswith("anybody") for t in texts), texts
+
+
+def test_a_clause_set_off_by_commas_is_still_its_own_claim() -> None:
+    texts = [
+        c.text
+        for c in _claims_of(
+            "The council rejected the plan, which had been backed by the mayor for two years.\n"
+        )
+    ]
+    assert "The council rejected the plan." in texts, texts
+    assert any(t.startswith("The plan") and "backed" in t for t in texts), texts
+
+
+@pytest.mark.parametrize(
+    ("piece", "whole"),
+    [
+        ("The Reverend Paul Hart is leader of the Lakeside.", False),
+        ("The Reverend Paul Hart is leader of the Lakeside Unity Coalition.", True),
+        ("Calls were made to the Shelby County Sheriff's.", False),
+        ("Who was involved in the robbery at the bank.", False),
+    ],
+)
+def test_a_piece_that_cuts_a_name_or_dangles_gives_way(piece: str, whole: bool) -> None:
+    sentence = load_spacy()(
+        "The Reverend Paul Hart, leader of the Lakeside Unity Coalition, said calls were made "
+        "to the Shelby County Sheriff's Office about a man who was involved in the robbery at "
+        "the bank."
+    )
+    assert _whole(piece, sentence[:]) is whole
