@@ -196,7 +196,12 @@ class _Splitter:
         drop: set[int] = set()
         prefix = ""
         subj = _subject(verb)
-        if subj is not None and self.speaker and _pronoun_is_speaker(subj, self.speaker_plural):
+        if (
+            subj is not None
+            and self.speaker
+            and _pronoun_is_speaker(subj, self.speaker_plural)
+            and _after_reporting(subj, self.sentence)
+        ):
             # "Sources said they shot down …": the pronoun is the speaker.
             drop.add(subj.i)
             subject_text, subj = self.speaker, None
@@ -259,7 +264,7 @@ class _Splitter:
             tokens = _subtree(clause, set())
             inner = _subject(clause)
             text = _render(tokens)
-            if inner is not None and inner.lower_ in {"he", "she", "they"}:
+            if inner is not None and inner.lower_ in {"he", "she", "they"} and inner.i > token.i:
                 # The pronoun is the speaker in reported speech about oneself.
                 rest = _render(_subtree(clause, {inner.i}))
                 text = f"{_noun_phrase(speaker)} {rest[0].lower() + rest[1:]}" if rest else text
@@ -417,6 +422,14 @@ def _capitalise(text: str) -> str:
 
 def _negated(verb: Token) -> bool:
     return any(c.dep_ == "neg" for c in verb.children)
+
+
+def _after_reporting(pronoun: Token, sentence: Span) -> bool:
+    """Whether a pronoun follows the verb that reports it ("Officials said they …"): one that
+    comes first ("She died in her sleep, spokesman Harlan Boll said"; "According to his
+    mother, he …") points back to someone the text named before, not to the speaker."""
+    root = sentence.root
+    return root.lemma_.lower() in REPORTING_VERBS and pronoun.i > root.i
 
 
 def _pronoun_is_speaker(pronoun: Token, speaker_plural: bool) -> bool:

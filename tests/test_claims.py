@@ -228,3 +228,18 @@ def test_a_piece_that_cuts_a_name_or_dangles_gives_way(piece: str, whole: bool) 
         "the bank."
     )
     assert _whole(piece, sentence[:]) is whole
+
+
+def test_a_pronoun_before_the_reporting_verb_is_not_the_speaker() -> None:
+    # "She" points back to the woman the article named, not to the spokesman who reports it.
+    texts = [
+        c.text
+        for c in _claims_of(
+            "She died peacefully in her sleep at home in Beverly Hills, spokesman Tom Reyes "
+            "said.\n\n"
+            "Officials said on Monday they had shot down two drones over the airport.\n"
+        )
+    ]
+    assert not any(t.startswith("Spokesman Tom Reyes died") for t in texts), texts
+    assert any(t.startswith("She died peacefully") for t in texts), texts
+    assert any(t.startswith("Officials") and "had shot down two drones" in t for t in texts), texts
