@@ -207,8 +207,12 @@ class _Splitter:
             subject_text, subj = self.speaker, None
         for child in verb.children:
             if child.dep_ == "conj" and child.pos_ in {"VERB", "AUX"} and _is_clause(child):
-                drop.add(child.i)
                 inherited = _noun_phrase(subj) if subj is not None else subject_text
+                if _shares_object(verb, child) or (_subject(child) is None and not inherited):
+                    # "shot and killed five relatives" is one statement; a clause with no
+                    # subject to give it ("… and injured 14 others") stays where it is.
+                    continue
+                drop.add(child.i)
                 self._clause(child, None if _subject(child) is not None else inherited)
             elif child.dep_ == "cc" and any(
                 c.dep_ == "conj" and c.i in drop for c in verb.children
@@ -296,7 +300,7 @@ class _Splitter:
         pronouns = [
             t for t in clause.subtree if t.lower_ in _RELATIVE and t.dep_ in {"nsubj", "nsubjpass"}
         ]
-        if not name or not pronouns:
+        if not name or not pronouns or _not_asserted(head, pronouns[0]):
             return
         drop = {pronouns[0].i}
         body = _render(_subtree(clause, drop)).rstrip(".")
@@ -340,7 +344,11 @@ def _describable(head: Token, appos: Token) -> bool:
         return False  # a list of names ("Jerry Shelton, 35, Brittany Powell, 27"), not a role
     if head.ent_type_ not in _NAMED and appos.ent_type_ != "PERSON":
         return False
-    if any(c.dep_ == "cc" for c in (*head.children, *appos.children)):
+    if appos.ent_type_ in {"GPE", "LOC"} or _bracketed(appos):
+        # "University of California, Santa Barbara" names a place; "(CBS SF)", "(seven
+        # years, $140 million)" are asides, not descriptions.
+        return False
+    if any(c.dep_ == "cc" or c.text == ";" for c in (*head.children, *appos.subtree)):
         # "the civilian and Deputy James Atterberry", "the Office, the Administrator and
         # Sepic": a coordination the parser read as an apposition is a list of names.
         return False
@@ -377,6 +385,46 @@ def _set_off(clause: Token) -> bool:
     restrictive one ("In a move that could anger some, …") the rest is not a statement."""
     first = min(t.i for t in clause.subtree)
     return first > 0 and clause.doc[first - 1].text in {",", "(", "–", "—", "-"}
+
+
+def _bracketed(token: Token) -> bool:
+    """Whether a phrase stands in brackets."""
+    first = min(t.i for t in token.subtree)
+    return first > 0 and token.doc[first - 1].text in {"(", "["}
+
+
+_OBJECTS = frozenset({"dobj", "attr", "ccomp", "xcomp", "acomp", "oprd", "dative"})
+
+
+def _shares_object(verb: Token, conj: Token) -> bool:
+    """Whether two joined verbs share the second one's object ("shot and killed five
+    relatives", "shot at and missed a woman"): the first has none of its own."""
+    if not any(c.dep_ == "dobj" for c in conj.children):
+        return False
+    if any(c.dep_ in _OBJECTS | {"auxpass", "nsubjpass"} for c in verb.children):
+        return False
+    return not any(
+        c.dep_ == "prep" and any(g.dep_ == "pobj" for g in c.children) for c in verb.children
+    )
+
+
+_PERSONAL = frozenset({"who", "whom"})
+_NONE_OF = frozenset({"no", "any", "every"})
+
+
+def _not_asserted(head: Token, pronoun: Token) -> bool:
+    """Whether a relative clause tells no fact of its own: its noun is quantified away ("any
+    information that can help police", "no one who saw it"), stands under a negation ("I've
+    never had a situation that happened like this"), or is a thing that "who" cannot refer
+    to (the parser put the clause on the wrong noun)."""
+    if any(c.dep_ == "det" and c.lower_ in _NONE_OF for c in head.children):
+        return True
+    if pronoun.lower_ in _PERSONAL and head.ent_type_ in {"ORG", "FAC", "GPE", "LOC", "PRODUCT"}:
+        return True
+    governor = next((a for a in head.ancestors if a.pos_ in {"VERB", "AUX"}), None)
+    return governor is not None and any(
+        c.dep_ == "neg" or c.lower_ == "never" for c in governor.children
+    )
 
 
 def _specific(noun: Token) -> bool:

@@ -257,3 +257,32 @@ def test_a_pronoun_before_the_reporting_verb_is_not_the_speaker() -> None:
     assert not any(t.startswith("Spokesman Tom Reyes died") for t in texts), texts
     assert any(t.startswith("She died peacefully") for t in texts), texts
     assert any(t.startswith("Officials") and "had shot down two drones" in t for t in texts), texts
+
+
+@pytest.mark.parametrize(
+    ("text", "unfaithful"),
+    [
+        # Two verbs that share the second one's object are one statement.
+        (
+            "Mark Jones, 26, shot and killed five relatives before turning the gun on himself "
+            "after a standoff.",
+            "Mark Jones, 26, shot.",
+        ),
+        # A noun quantified away ("any information") tells no fact of its own.
+        (
+            "If you have any information that can help police, please contact Crime Stoppers at "
+            "555-0100.",
+            "Any information can help police.",
+        ),
+        # Under a negation, the relative clause is not asserted.
+        (
+            "\u201cI've been there going on 20 years; I've never had a situation that happened "
+            "like this before.\u201d",
+            "A situation happened like this before.",
+        ),
+    ],
+)
+def test_a_cut_never_asserts_what_the_sentence_does_not(text: str, unfaithful: str) -> None:
+    texts = [c.text for c in _claims_of(text + "\n")]
+    assert texts
+    assert unfaithful not in texts, texts
