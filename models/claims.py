@@ -642,10 +642,34 @@ def _rhetoric(span: Span) -> bool:
 
 
 def _declarative(span: Span) -> bool:
+    """Whether a sentence states something: not a question, not a fragment without a verb, and
+    not an instruction to the reader ("If you see him, call 911"; "Follow us on Twitter")."""
     text = span.text.strip()
     if text.endswith("?") or len([t for t in span if not t.is_punct]) < 5:
         return False
-    return any(t.pos_ in {"VERB", "AUX"} for t in span)
+    return any(t.pos_ in {"VERB", "AUX"} for t in span) and not _imperative(span.root)
+
+
+def _imperative(root: Token) -> bool:
+    """A main verb in its base form with no subject and no auxiliary but "do" ("Do not
+    approach him"), with nothing before it but a clause or phrase of its own ("If you see him,
+    call 911"): an instruction. A "verb" with an adjective or article of its own, or a noun
+    before it, is a word the tagger misread ("Loud talk … led to a fight")."""
+    if root.tag_ != "VB" or root.pos_ != "VERB":
+        return False
+    for child in root.children:
+        if child.dep_ in {"nsubj", "nsubjpass", "expl", "auxpass", "amod", "det", "poss"}:
+            return False
+        if child.dep_ == "aux" and child.lemma_.lower() != "do":
+            return False
+    fenced = {t.i for c in root.children if c.dep_ in _LEADING and c.i < root.i for t in c.subtree}
+    return not any(
+        t.pos_ in {"NOUN", "PROPN", "PRON"} and t.i not in fenced
+        for t in root.doc[root.sent.start : root.i]
+    )
+
+
+_LEADING = frozenset({"advcl", "prep", "intj", "npadvmod", "advmod", "mark", "ccomp", "parataxis"})
 
 
 def stack(vectors: Sequence[Vectors]) -> Vectors:

@@ -270,8 +270,8 @@ def test_a_pronoun_before_the_reporting_verb_is_not_the_speaker() -> None:
         ),
         # A noun quantified away ("any information") tells no fact of its own.
         (
-            "If you have any information that can help police, please contact Crime Stoppers at "
-            "555-0100.",
+            "Detectives said any information that can help police should be reported to Crime "
+            "Stoppers at 555-0100.",
             "Any information can help police.",
         ),
         # Under a negation, the relative clause is not asserted.
@@ -286,3 +286,14 @@ def test_a_cut_never_asserts_what_the_sentence_does_not(text: str, unfaithful: s
     texts = [c.text for c in _claims_of(text + "\n")]
     assert texts
     assert unfaithful not in texts, texts
+
+
+def test_an_instruction_to_the_reader_is_no_claim() -> None:
+    claims = _claims_of(
+        "If you see the suspect, do not approach him and call 911.\n\n"
+        "Submit tips to police by calling Crime Stoppers at 1-800-555-0100.\n\n"
+        "Police urged residents who saw the suspect to call 911 on Tuesday night.\n"
+    )
+    sentences = {c.sentence for c in claims}
+    assert not any("do not approach" in s or "Submit tips" in s for s in sentences), sentences
+    assert any("Police urged residents" in s for s in sentences), sentences
