@@ -344,7 +344,7 @@ def _describable(head: Token, appos: Token) -> bool:
         return False  # a list of names ("Jerry Shelton, 35, Brittany Powell, 27"), not a role
     if head.ent_type_ not in _NAMED and appos.ent_type_ != "PERSON":
         return False
-    if appos.ent_type_ in {"GPE", "LOC"} or _bracketed(appos):
+    if appos.ent_type_ in {"GPE", "LOC"} or _across_brackets(head, appos):
         # "University of California, Santa Barbara" names a place; "(CBS SF)", "(seven
         # years, $140 million)" are asides, not descriptions.
         return False
@@ -387,10 +387,12 @@ def _set_off(clause: Token) -> bool:
     return first > 0 and clause.doc[first - 1].text in {",", "(", "–", "—", "-"}
 
 
-def _bracketed(token: Token) -> bool:
-    """Whether a phrase stands in brackets."""
-    first = min(t.i for t in token.subtree)
-    return first > 0 and token.doc[first - 1].text in {"(", "["}
+def _across_brackets(head: Token, appos: Token) -> bool:
+    """Whether a bracket stands between a noun and its apposition: one of them is an aside
+    ("(seven years, $140 million)") or a dateline ("(Harris County, TX) Harris County
+    Sheriff's Office …"), not a description of the other."""
+    low, high = sorted((head.i, appos.i))
+    return any(t.text in {"(", ")", "[", "]"} for t in head.doc[low + 1 : high])
 
 
 _OBJECTS = frozenset({"dobj", "attr", "ccomp", "xcomp", "acomp", "oprd", "dative"})
