@@ -649,14 +649,18 @@ def _declarative(span: Span) -> bool:
     text = span.text.strip()
     if text.endswith("?") or len([t for t in span if not t.is_punct]) < 5:
         return False
-    return any(t.pos_ in {"VERB", "AUX"} for t in span) and not _imperative(span.root)
+    return any(t.pos_ in {"VERB", "AUX"} for t in span) and not _imperative(span)
 
 
-def _imperative(root: Token) -> bool:
+_LEADING = frozenset({"advcl", "prep", "intj", "npadvmod", "advmod", "mark", "ccomp", "parataxis"})
+
+
+def _imperative(sentence: Span) -> bool:
     """A main verb in its base form with no subject and no auxiliary but "do" ("Do not
     approach him"), with nothing before it but a clause or phrase of its own ("If you see him,
     call 911"): an instruction. A "verb" with an adjective or article of its own, or a noun
     before it, is a word the tagger misread ("Loud talk … led to a fight")."""
+    root = sentence.root
     if root.tag_ != "VB" or root.pos_ != "VERB":
         return False
     for child in root.children:
@@ -667,11 +671,8 @@ def _imperative(root: Token) -> bool:
     fenced = {t.i for c in root.children if c.dep_ in _LEADING and c.i < root.i for t in c.subtree}
     return not any(
         t.pos_ in {"NOUN", "PROPN", "PRON"} and t.i not in fenced
-        for t in root.doc[root.sent.start : root.i]
+        for t in sentence.doc[sentence.start : root.i]
     )
-
-
-_LEADING = frozenset({"advcl", "prep", "intj", "npadvmod", "advmod", "mark", "ccomp", "parataxis"})
 
 
 def stack(vectors: Sequence[Vectors]) -> Vectors:
