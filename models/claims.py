@@ -107,7 +107,13 @@ class Claim:
 def _render(tokens: Iterable[Token], sentence_case: bool = True) -> str:
     ordered = sorted(tokens, key=lambda t: t.i)
     # Drop punctuation left dangling at either end by removed sub-clauses.
-    while ordered and (ordered[0].is_punct or ordered[0].dep_ in {"cc", "mark"}):
+    # A leading "that" only introduces a reported clause; "if", "while" or "because" carry
+    # meaning and stay.
+    while ordered and (
+        ordered[0].is_punct
+        or ordered[0].dep_ == "cc"
+        or (ordered[0].dep_ == "mark" and ordered[0].lower_ == "that")
+    ):
         ordered = ordered[1:]
     while ordered and (ordered[-1].is_punct or ordered[-1].dep_ == "cc"):
         ordered = ordered[:-1]
@@ -208,9 +214,15 @@ class _Splitter:
         for child in verb.children:
             if child.dep_ == "conj" and child.pos_ in {"VERB", "AUX"} and _is_clause(child):
                 inherited = _noun_phrase(subj) if subj is not None else subject_text
-                if _shares_object(verb, child) or (_subject(child) is None and not inherited):
+                if (
+                    _shares_object(verb, child)
+                    or _subordinate(child)
+                    or (_subject(child) is None and not inherited)
+                    or (_subject(child) is None and subj is not None and _disagree(subj, child))
+                ):
                     # "shot and killed five relatives" is one statement; a clause with no
-                    # subject to give it ("… and injured 14 others") stays where it is.
+                    # subject to give it ("… and injured 14 others"), or whose verb cannot
+                    # take this one ("The driver matched … and casings were in sight"), stays.
                     continue
                 drop.add(child.i)
                 self._clause(child, None if _subject(child) is not None else inherited)
@@ -379,6 +391,12 @@ def _flanking_punct(sentence: Span, dropped: set[int]) -> set[int]:
     return extra
 
 
+def _subordinate(verb: Token) -> bool:
+    """Whether a clause opens with a subordinator other than "that" ("whether he …", "or if
+    deputies …", "before he …"): it is not asserted on its own."""
+    return any(c.dep_ == "mark" and c.lower_ != "that" for c in verb.children)
+
+
 def _set_off(clause: Token) -> bool:
     """Whether a relative clause is set off by a comma, dash or bracket ("the visit, which
     Reuters later confirmed"): it adds a fact, and the statement holds without it. Without a
@@ -408,6 +426,21 @@ def _shares_object(verb: Token, conj: Token) -> bool:
     return not any(
         c.dep_ == "prep" and any(g.dep_ == "pobj" for g in c.children) for c in verb.children
     )
+
+
+_PLURAL_VERBS = frozenset({"are", "were"})
+_SINGULAR_VERBS = frozenset({"is", "was", "has"})
+
+
+def _disagree(subject: Token, verb: Token) -> bool:
+    """Whether a verb cannot take a subject in number ("the driver … were"): the parser
+    joined the verb to the wrong clause."""
+    words = {verb.lower_} | {c.lower_ for c in verb.children if c.dep_ in {"aux", "auxpass"}}
+    if subject.tag_ in {"NN", "NNP"}:
+        return bool(words & _PLURAL_VERBS)
+    if subject.tag_ in {"NNS", "NNPS"}:
+        return bool(words & _SINGULAR_VERBS) or verb.tag_ == "VBZ"
+    return False
 
 
 _PERSONAL = frozenset({"who", "whom"})
@@ -508,7 +541,8 @@ def attribution_of(sentence: Span) -> tuple[Token, Attribution | None]:
     if root.lemma_.lower() in REPORTING_VERBS:
         content = [c for c in root.children if c.dep_ in {"ccomp", "parataxis"}]
         speaker = [c for c in root.children if c.dep_ in {"nsubj", "nsubjpass"}]
-        if content and speaker:
+        # "Police did not say whether he had a gun" reports no fact: the sentence stands whole.
+        if content and speaker and not _negated(root) and not _subordinate(content[0]):
             time = None
             for child in root.children:
                 if child.dep_ in {"prep", "npadvmod"} or child.ent_type_ == "DATE":

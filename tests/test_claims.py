@@ -274,6 +274,22 @@ def test_a_pronoun_before_the_reporting_verb_is_not_the_speaker() -> None:
             "Stoppers at 555-0100.",
             "Any information can help police.",
         ),
+        # A report that does not say, and what it does not say, assert nothing.
+        (
+            "Police did not say whether Mary Smith had threatened her son.",
+            "Mary Smith had threatened her son.",
+        ),
+        # "If", "while" or "as" stay with their clause.
+        (
+            "If you are new to this scandal there is no better place to catch up than his blog.",
+            "You are new to this scandal there is no better place to catch up than his blog.",
+        ),
+        # A verb that cannot take the subject in number was joined to the wrong clause.
+        (
+            "The driver matched the description and a handgun and shell casings were in plain "
+            "sight in the car.",
+            "The driver were in plain sight in the car.",
+        ),
         # Under a negation, the relative clause is not asserted.
         (
             "\u201cI've been there going on 20 years; I've never had a situation that happened "
