@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 import threading
 import warnings
 from collections.abc import Callable, Sequence
@@ -20,6 +19,14 @@ import numpy as np
 import numpy.typing as npt
 
 from models.errors import ModelMissingError
+from models.quantize import (
+    cache_dir,
+    calibration_sentences,
+    file_key,
+    int8_model,
+    keep,
+)
+from models.quantize import precision as choose_precision
 
 Vectors = npt.NDArray[np.float32]
 
@@ -44,18 +51,11 @@ def base_model_path() -> Path:
     return Path(get_model_path())
 
 
-def cache_dir() -> Path:
-    """Where converted models are kept: $CROSSCHECK_CACHE_DIR, else ~/.cache/crosscheck."""
-    configured = os.environ.get("CROSSCHECK_CACHE_DIR")
-    return Path(configured) if configured else Path.home() / ".cache" / "crosscheck"
-
-
 def _openvino_model(weights: Path) -> Any:
     """The OpenVINO model of the package's weights, converted once and then read from cache."""
     import openvino as ov
 
-    stat = (weights / "model.safetensors").stat()
-    key = hashlib.sha256(f"{weights}:{stat.st_size}:{stat.st_mtime_ns}".encode()).hexdigest()[:16]
+    key = hashlib.sha256(file_key(weights / "model.safetensors").encode()).hexdigest()[:16]
     cached = cache_dir() / f"minilm-{key}.xml"
     core = ov.Core()
     if cached.is_file():
@@ -71,26 +71,28 @@ def _openvino_model(weights: Path) -> Any:
         # transformers' tracing guards warn about; the conversion itself is checked by tests.
         warnings.simplefilter("ignore")
         converted = ov.convert_model(model, example_input=dict(example))
-    try:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        # Written aside and renamed into place (weights first), so that a second process
-        # starting at the same moment reads a whole model or none.
-        with tempfile.TemporaryDirectory(dir=cached.parent) as tmp:
-            staged = Path(tmp) / cached.name
-            ov.save_model(converted, str(staged), compress_to_fp16=False)
-            os.replace(staged.with_suffix(".bin"), cached.with_suffix(".bin"))
-            os.replace(staged, cached)
-    except OSError:
-        pass  # a read-only home only costs the conversion at every start
+    keep(converted, cached)
     return converted
 
 
 class Embedder:
     """L2-normalised sentence embeddings (384 dimensions), computed on the CPU."""
 
-    def __init__(self, batch_size: int = 64, backend: str | None = None) -> None:
+    def __init__(
+        self, batch_size: int = 64, backend: str | None = None, precision: str | None = None
+    ) -> None:
+        """Load the model.
+
+        Args:
+            batch_size: Texts per forward pass.
+            backend: "openvino" or "torch"; default $CROSSCHECK_EMBED_BACKEND, else OpenVINO
+                when installed.
+            precision: "int8" or "fp32" (OpenVINO only); default $CROSSCHECK_EMBED_PRECISION,
+                else fp32 (`models.quantize`).
+        """
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         self.batch_size = batch_size
+        self.precision = "fp32"
         backend = backend or os.environ.get("CROSSCHECK_EMBED_BACKEND") or None
         if backend is not None and backend not in BACKENDS:
             raise ValueError(f"unknown embedding backend {backend!r}; choose one of {BACKENDS}")
@@ -98,7 +100,8 @@ class Embedder:
         self._encode: Callable[[list[str]], Vectors]
         if backend in (None, "openvino"):
             try:
-                self._encode = self._openvino(weights)
+                self.precision = choose_precision(precision, "CROSSCHECK_EMBED_PRECISION", "fp32")
+                self._encode = self._openvino(weights, self.precision)
                 self.backend = "openvino"
                 return
             except ImportError:
@@ -132,20 +135,33 @@ class Embedder:
 
         return encode
 
-    def _openvino(self, weights: Path) -> Callable[[list[str]], Vectors]:
+    def _openvino(self, weights: Path, precision: str) -> Callable[[list[str]], Vectors]:
         import openvino as ov
         from tokenizers import Tokenizer
 
-        compiled = ov.Core().compile_model(
-            _openvino_model(weights),
-            "CPU",
-            {"PERFORMANCE_HINT": "LATENCY", "CPU_RUNTIME_CACHE_CAPACITY": "0"},
-        )
-        request = compiled.create_infer_request()
-        output = compiled.output(0)
         tokenizer = Tokenizer.from_file(str(weights / "tokenizer.json"))
         tokenizer.enable_truncation(max_length=MAX_TOKENS)
         tokenizer.no_padding()
+
+        def feeds(encodings: list[Any]) -> dict[str, npt.NDArray[np.int64]]:
+            width = max(len(e.ids) for e in encodings)
+            ids = np.zeros((len(encodings), width), dtype=np.int64)
+            mask = np.zeros((len(encodings), width), dtype=np.int64)
+            for row, encoding in enumerate(encodings):
+                ids[row, : len(encoding.ids)] = encoding.ids
+                mask[row, : len(encoding.ids)] = 1
+            return {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+
+        model = _openvino_model(weights)
+        if precision == "int8":
+            key = file_key(weights / "model.safetensors")
+            samples = [feeds([e]) for e in tokenizer.encode_batch(calibration_sentences())]
+            model = int8_model(model, f"minilm:{key}", samples)
+        compiled = ov.Core().compile_model(
+            model, "CPU", {"PERFORMANCE_HINT": "LATENCY", "CPU_RUNTIME_CACHE_CAPACITY": "0"}
+        )
+        request = compiled.create_infer_request()
+        output = compiled.output(0)
         lock = threading.Lock()  # one infer request, not safe to share between threads
 
         def encode(texts: list[str]) -> Vectors:
@@ -155,20 +171,10 @@ class Embedder:
             order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
             for start in range(0, len(order), self.batch_size):
                 idx = order[start : start + self.batch_size]
-                width = max(len(encodings[i].ids) for i in idx)
-                ids = np.zeros((len(idx), width), dtype=np.int64)
-                mask = np.zeros((len(idx), width), dtype=np.int64)
-                for row, i in enumerate(idx):
-                    n = len(encodings[i].ids)
-                    ids[row, :n] = encodings[i].ids
-                    mask[row, :n] = 1
-                feeds = {
-                    "input_ids": ids,
-                    "attention_mask": mask,
-                    "token_type_ids": np.zeros_like(ids),
-                }
+                batch = feeds([encodings[i] for i in idx])
+                mask = batch["attention_mask"]
                 with lock:
-                    hidden = np.asarray(request.infer(feeds)[output], dtype=np.float32)
+                    hidden = np.asarray(request.infer(batch)[output], dtype=np.float32)
                 # Mean pooling over real tokens, then unit length: the model's own recipe.
                 summed = (hidden * mask[..., None]).sum(axis=1)
                 pooled = summed / np.maximum(mask.sum(axis=1, keepdims=True), 1)

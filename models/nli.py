@@ -19,6 +19,8 @@ import numpy as np
 import numpy.typing as npt
 
 from models.errors import ModelMissingError
+from models.quantize import calibration_pairs, calibration_sentences, file_key, int8_model
+from models.quantize import precision as choose_precision
 
 LABELS: tuple[str, str, str] = ("entailment", "neutral", "contradiction")
 
@@ -29,14 +31,19 @@ _THRESHOLDS_FILE = "thresholds.json"
 _REQUIRED = (_ONNX_FILE, _TOKENIZER_FILE, _CONFIG_FILE, _THRESHOLDS_FILE)
 BACKENDS = ("openvino", "onnxruntime")
 
-Runner = Callable[[dict[str, npt.NDArray[np.int64]]], npt.NDArray[np.float32]]
+Feeds = dict[str, npt.NDArray[np.int64]]
+Runner = Callable[[Feeds], npt.NDArray[np.float32]]
 
 
-def _openvino_runner(model_file: Path) -> Runner:
+def _openvino_runner(model_file: Path, calibration: Sequence[Feeds] | None = None) -> Runner:
+    """OpenVINO on the ONNX file; int8 when calibration feeds are given (`models.quantize`)."""
     import openvino as ov
 
+    model: Any = str(model_file)
+    if calibration is not None:
+        model = int8_model(ov.Core().read_model(model), f"nli:{file_key(model_file)}", calibration)
     compiled = ov.Core().compile_model(
-        str(model_file), "CPU", {"PERFORMANCE_HINT": "LATENCY", "CPU_RUNTIME_CACHE_CAPACITY": "0"}
+        model, "CPU", {"PERFORMANCE_HINT": "LATENCY", "CPU_RUNTIME_CACHE_CAPACITY": "0"}
     )
     request = compiled.create_infer_request()
 
@@ -64,6 +71,20 @@ def _onnxruntime_runner(model_file: Path) -> Runner:
     return run
 
 
+def _feeds(encodings: Sequence[Any]) -> Feeds:
+    """The model's inputs for a batch of tokenized pairs, padded to the longest."""
+    width = max(len(e.ids) for e in encodings)
+    ids = np.zeros((len(encodings), width), dtype=np.int64)
+    mask = np.zeros((len(encodings), width), dtype=np.int64)
+    types = np.zeros((len(encodings), width), dtype=np.int64)
+    for row, encoding in enumerate(encodings):
+        n = len(encoding.ids)
+        ids[row, :n] = encoding.ids
+        mask[row, :n] = 1
+        types[row, :n] = encoding.type_ids
+    return {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
+
+
 def default_path() -> Path:
     """The shipped weights directory, ``models/weights/judge`` inside the installed package."""
     return Path(__file__).resolve().parent / "weights" / "judge"
@@ -80,6 +101,7 @@ class NLIModel:
         max_length: int,
         path: Path,
         backend: str,
+        precision: str = "fp32",
     ) -> None:
         self._run = runner
         self._tokenizer = tokenizer
@@ -90,15 +112,20 @@ class NLIModel:
         self.max_length = max_length
         self.path = path
         self.backend = backend
+        self.precision = precision
 
     @classmethod
-    def load(cls, path: Path | None = None, backend: str | None = None) -> NLIModel:
+    def load(
+        cls, path: Path | None = None, backend: str | None = None, precision: str | None = None
+    ) -> NLIModel:
         """Load the ONNX model, tokenizer and thresholds from ``path`` (default: shipped weights).
 
         Args:
             path: Weights directory; default ``default_path()``.
             backend: "openvino" or "onnxruntime"; default: the environment variable
                 ``CROSSCHECK_NLI_BACKEND``, else OpenVINO when installed, else ONNX Runtime.
+            precision: "int8" or "fp32" (OpenVINO only); default $CROSSCHECK_NLI_PRECISION,
+                else fp32 (`models.quantize`).
 
         Raises:
             ModelMissingError: The directory or one of its files is missing, or ONNX Runtime /
@@ -125,24 +152,6 @@ class NLIModel:
             raise ModelMissingError(
                 "the NLI model needs tokenizers: pip install tokenizers"
             ) from exc
-        runner: Runner | None = None
-        chosen = "onnxruntime"
-        if backend in (None, "openvino"):
-            try:
-                runner, chosen = _openvino_runner(path / _ONNX_FILE), "openvino"
-            except ImportError as exc:
-                if backend == "openvino":
-                    raise ModelMissingError(
-                        "the openvino NLI backend needs: pip install openvino==2026.4.1"
-                    ) from exc
-        if runner is None:
-            try:
-                runner = _onnxruntime_runner(path / _ONNX_FILE)
-            except ImportError as exc:
-                raise ModelMissingError(
-                    "the NLI model needs openvino or onnxruntime: pip install onnxruntime==1.31.1"
-                ) from exc
-
         config = json.loads((path / _CONFIG_FILE).read_text(encoding="utf-8"))
         thresholds = {
             str(k): float(v)
@@ -152,7 +161,31 @@ class NLIModel:
         tokenizer = Tokenizer.from_file(str(path / _TOKENIZER_FILE))
         tokenizer.enable_truncation(max_length=max_length, strategy="longest_first")
         tokenizer.no_padding()
-        return cls(runner, tokenizer, thresholds, max_length, path, chosen)
+        runner: Runner | None = None
+        chosen, chosen_precision = "onnxruntime", "fp32"
+        if backend in (None, "openvino"):
+            try:
+                chosen_precision = choose_precision(precision, "CROSSCHECK_NLI_PRECISION", "fp32")
+                calibration = None
+                if chosen_precision == "int8":
+                    pairs = calibration_pairs(calibration_sentences())
+                    calibration = [_feeds(tokenizer.encode_batch([pair])) for pair in pairs]
+                runner, chosen = _openvino_runner(path / _ONNX_FILE, calibration), "openvino"
+            except ImportError as exc:
+                if backend == "openvino":
+                    raise ModelMissingError(
+                        "the openvino NLI backend needs: pip install openvino==2026.4.1"
+                    ) from exc
+        if runner is None:
+            chosen_precision = "fp32"
+            try:
+                runner = _onnxruntime_runner(path / _ONNX_FILE)
+            except ImportError as exc:
+                raise ModelMissingError(
+                    "the NLI model needs openvino or onnxruntime: pip install onnxruntime==1.31.1"
+                ) from exc
+
+        return cls(runner, tokenizer, thresholds, max_length, path, chosen, chosen_precision)
 
     def predict(
         self, pairs: Sequence[tuple[str, str]], batch_size: int = 64
@@ -174,17 +207,7 @@ class NLIModel:
         order = sorted(range(len(pairs)), key=lambda i: len(encodings[i].ids))
         for start in range(0, len(order), batch_size):
             idx = order[start : start + batch_size]
-            width = max(len(encodings[i].ids) for i in idx)
-            ids = np.zeros((len(idx), width), dtype=np.int64)
-            mask = np.zeros((len(idx), width), dtype=np.int64)
-            types = np.zeros((len(idx), width), dtype=np.int64)
-            for row, i in enumerate(idx):
-                enc = encodings[i]
-                n = len(enc.ids)
-                ids[row, :n] = enc.ids
-                mask[row, :n] = 1
-                types[row, :n] = enc.type_ids
-            feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
+            feeds = _feeds([encodings[i] for i in idx])
             with self._lock:
                 logits = self._run(feeds)
             logits = logits - logits.max(axis=1, keepdims=True)
