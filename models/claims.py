@@ -219,17 +219,25 @@ class _Splitter:
                     or _subordinate(child)
                     or (_subject(child) is None and not inherited)
                     or (_subject(child) is None and subj is not None and _disagree(subj, child))
+                    or (_subject(child) is None and _noun_before(child))
                 ):
                     # "shot and killed five relatives" is one statement; a clause with no
                     # subject to give it ("… and injured 14 others"), or whose verb cannot
-                    # take this one ("The driver matched … and casings were in sight"), stays.
+                    # take this one ("The driver matched … and casings were in sight"), or
+                    # whose subject the parser took for an object ("shot two men and police
+                    # arrested him"), stays.
                     continue
                 drop.add(child.i)
                 self._clause(child, None if _subject(child) is not None else inherited)
-            elif child.dep_ == "cc" and any(
-                c.dep_ == "conj" and c.i in drop for c in verb.children
-            ):
-                drop.add(child.i)
+        # The conjunction goes with the clause it joined ("He was released in June and has
+        # been a fugitive since July, according to …"): it comes before that clause, so this
+        # is known only once every clause is placed.
+        joined = [c for c in verb.children if c.dep_ == "conj"]
+        for before, conj in zip([verb, *joined], joined, strict=False):
+            if conj.i in drop:
+                drop |= {
+                    c.i for c in verb.children if c.dep_ == "cc" and before.i < c.i < conj.i
+                }
         for token in self.sentence:
             if token.dep_ == "appos" and _describable(token.head, token):
                 if _is_ancestor(verb, token) and not _inside(token, drop):
@@ -252,8 +260,13 @@ class _Splitter:
                 c.dep_ in {"aux", "auxpass"} and c.tag_ in finite for c in verb.children
             )
             if not has_finite and verb.tag_ in {"VBN", "VBG"} | {"VB"}:
-                # "groups have disputed … and been camped": the shared auxiliary comes along.
-                auxes = [c.text for c in verb.head.children if c.dep_ == "aux" and c.tag_ in finite]
+                # "groups have disputed … and been camped", "she was arrested and charged":
+                # the shared auxiliary comes along.
+                auxes = [
+                    c.text
+                    for c in verb.head.children
+                    if c.dep_ in {"aux", "auxpass"} and c.tag_ in finite
+                ]
                 prefix += " ".join(auxes) + (" " if auxes else "")
         drop |= _flanking_punct(self.sentence, drop)
         tokens = _subtree(verb, drop)
@@ -430,6 +443,16 @@ def _shares_object(verb: Token, conj: Token) -> bool:
 
 _PLURAL_VERBS = frozenset({"are", "were"})
 _SINGULAR_VERBS = frozenset({"is", "was", "has"})
+
+
+def _noun_before(verb: Token) -> bool:
+    """Whether a verb without a subject comes right after a noun: "… shot two men and police
+    arrested him" is parsed with "police" as a second object, and "arrested" as a second verb
+    of the suspect. A verb that really shares its subject follows "and", "then" or a comma."""
+    if verb.i == verb.sent.start:
+        return False
+    before = verb.doc[verb.i - 1]
+    return before.pos_ in {"NOUN", "PROPN", "PRON"} and before.dep_ != "nsubj"
 
 
 def _disagree(subject: Token, verb: Token) -> bool:

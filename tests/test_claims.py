@@ -290,6 +290,23 @@ def test_a_pronoun_before_the_reporting_verb_is_not_the_speaker() -> None:
             "sight in the car.",
             "The driver were in plain sight in the car.",
         ),
+        # The "and" that joined a clause goes with it, even when words follow it.
+        (
+            "Mark Jones was released from prison in June and has been a fugitive since July 29, "
+            "according to the state corrections website.",
+            "Mark Jones was released from prison in June and according to the state corrections "
+            "website.",
+        ),
+        # A noun right before a verb is its subject, though the parser read it as an object.
+        (
+            "The suspect shot two men and police arrested him on Friday, officials said.",
+            "The suspect arrested him on Friday.",
+        ),
+        # A passive verb's auxiliary is shared by the verb joined to it.
+        (
+            "Jane Roe was arrested Friday and charged with first-degree murder.",
+            "Jane Roe charged with first-degree murder.",
+        ),
         # Under a negation, the relative clause is not asserted.
         (
             "\u201cI've been there going on 20 years; I've never had a situation that happened "
