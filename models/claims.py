@@ -327,6 +327,8 @@ class _Splitter:
         ]
         if not name or not pronouns or _not_asserted(head, pronouns[0]):
             return
+        if pronouns[0].head == clause and _disagree(head, clause):
+            return  # the clause is about another noun than the one the parser gave it
         drop = {pronouns[0].i}
         body = _render(_subtree(clause, drop)).rstrip(".")
         if body:
@@ -458,9 +460,12 @@ def _noun_before(verb: Token) -> bool:
 def _disagree(subject: Token, verb: Token) -> bool:
     """Whether a verb cannot take a subject in number ("the driver … were"): the parser
     joined the verb to the wrong clause."""
-    words = {verb.lower_} | {c.lower_ for c in verb.children if c.dep_ in {"aux", "auxpass"}}
+    finite = [verb, *(c for c in verb.children if c.dep_ in {"aux", "auxpass"})]
+    words = {t.lower_ for t in finite}
     if subject.tag_ in {"NN", "NNP"}:
-        return bool(words & _PLURAL_VERBS)
+        # "tools, like the new TipLine, that help …": a plural present tense is not the
+        # singular noun's.
+        return bool(words & _PLURAL_VERBS) or any(t.tag_ == "VBP" for t in finite)
     if subject.tag_ in {"NNS", "NNPS"}:
         return bool(words & _SINGULAR_VERBS) or verb.tag_ == "VBZ"
     return False

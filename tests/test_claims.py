@@ -8,7 +8,7 @@ import pytest
 from spacy.tokens import Doc
 
 from models.checkworthy import CheckWorthiness
-from models.claims import Claim, ClaimExtractor, _describable, _whole
+from models.claims import Claim, ClaimExtractor, _describable, _Splitter, _whole
 from models.embedder import Embedder
 from models.nlp import load_spacy
 from models.text import clean, detect_format
@@ -330,3 +330,24 @@ def test_an_instruction_to_the_reader_is_no_claim() -> None:
     sentences = {c.sentence for c in claims}
     assert not any("do not approach" in s or "Submit tips" in s for s in sentences), sentences
     assert any("Police urged residents" in s for s in sentences), sentences
+
+
+def test_a_relative_clause_on_the_wrong_noun_is_no_claim_of_that_noun() -> None:
+    # "Officers use tools, like the app, that help police", with the clause hung on "app":
+    # "help" cannot take a singular subject, so no "The app help police." is made.
+    words = ["Officers", "use", "tools", ",", "like", "the", "app", ",", "that", "help"]
+    words += ["police", "."]
+    heads = [1, 1, 1, 2, 2, 6, 4, 6, 9, 6, 9, 1]
+    deps = ["nsubj", "ROOT", "dobj", "punct", "prep", "det", "pobj", "punct", "nsubj", "relcl"]
+    deps += ["dobj", "punct"]
+    tags = ["NNS", "VBP", "NNS", ",", "IN", "DT", "NN", ",", "WDT", "VBP", "NNS", "."]
+    pos = ["NOUN", "VERB", "NOUN", "PUNCT", "ADP", "DET", "NOUN", "PUNCT", "PRON", "VERB"]
+    pos += ["NOUN", "PUNCT"]
+    doc = Doc(load_spacy().vocab, words=words, heads=heads, deps=deps, tags=tags, pos=pos)
+    pieces = _Splitter(doc[:]).split(doc[1])
+    assert pieces and not any(p.startswith("The app help") for p in pieces), pieces
+    # The same clause on a plural noun is a claim of its own.
+    tags[6], words[6] = "NNS", "apps"
+    doc = Doc(load_spacy().vocab, words=words, heads=heads, deps=deps, tags=tags, pos=pos)
+    pieces = _Splitter(doc[:]).split(doc[1])
+    assert "The apps help police." in pieces, pieces
