@@ -106,6 +106,11 @@ class Claim:
 
 def _render(tokens: Iterable[Token], sentence_case: bool = True) -> str:
     ordered = sorted(tokens, key=lambda t: t.i)
+    if ordered:
+        # A quote or bracket whose partner was cut away goes too: "Miller, 52" will lead …".
+        partners = _partners(ordered[0].sent)
+        kept = {t.i for t in ordered}
+        ordered = [t for t in ordered if partners.get(t.i, t.i) in kept]
     # Drop punctuation left dangling at either end by removed sub-clauses.
     # A leading "that" only introduces a reported clause; "if", "while" or "because" carry
     # meaning and stay.
@@ -116,6 +121,8 @@ def _render(tokens: Iterable[Token], sentence_case: bool = True) -> str:
     ):
         ordered = ordered[1:]
     while ordered and (ordered[-1].is_punct or ordered[-1].dep_ == "cc"):
+        if _closes(ordered[:-1], ordered[-1]):
+            break  # "(UCS)", "the "Sexiest Man Alive."": a bracket or quote opened stays closed
         ordered = ordered[:-1]
     if not ordered:
         return ""
@@ -138,6 +145,41 @@ def _render(tokens: Iterable[Token], sentence_case: bool = True) -> str:
     if text and text[-1] not in '.!?"”’':
         text += "."
     return text
+
+
+_PAIRS = {")": "(", "]": "[", "”": "“", "’": "‘"}
+
+
+def _partners(sentence: Span) -> dict[int, int]:
+    """The partner of each quote and bracket of a sentence (by token index), both ways:
+    straight quotes pair in order, typographic quotes and brackets by nesting. A typographic
+    apostrophe ("’" inside a word) has none."""
+    partners: dict[int, int] = {}
+    open_: dict[str, list[int]] = {}
+    straight: list[int] = []
+    for token in sentence:
+        if token.text == '"':
+            straight.append(token.i)
+        elif token.text in _PAIRS.values() and token.text != "‘":
+            open_.setdefault(token.text, []).append(token.i)
+        elif token.text in _PAIRS and token.text != "’" and open_.get(_PAIRS[token.text]):
+            start = open_[_PAIRS[token.text]].pop()
+            partners[start], partners[token.i] = token.i, start
+    for first, second in zip(straight[::2], straight[1::2], strict=False):
+        partners[first], partners[second] = second, first
+    return partners
+
+
+def _closes(kept: Sequence[Token], last: Token) -> bool:
+    """Whether a closing bracket or quote closes one opened among the kept tokens."""
+    if last.text in _PAIRS:
+        opening = _PAIRS[last.text]
+        opened = sum(t.text == opening for t in kept) - sum(t.text == last.text for t in kept)
+        return opened > 0
+    if last.text in {'"', "''"}:
+        # A straight quote closes when an odd number of them come before it.
+        return sum(t.text in {'"', "``", "''"} for t in kept) % 2 == 1
+    return False
 
 
 def _subtree(token: Token, drop: set[int]) -> set[Token]:
@@ -185,6 +227,9 @@ class _Splitter:
         self.speaker = None if quoted else speaker
         self.speaker_plural = speaker_plural
         self.pieces: list[str] = []
+        self.subjectless = False
+        """Whether a clause had no subject to state it with ("…, said Jackman, 40, star of
+        the film, will host the show", parsed with "Jackman" as the object of "said")."""
 
     def split(self, root: Token, subject_text: str | None = None) -> list[str]:
         self._clause(root, subject_text)
@@ -253,9 +298,14 @@ class _Splitter:
                 elif not _specific(token.head):
                     continue
                 self._relative(token.head, token)
+        finite = {"VBZ", "VBP", "VBD", "MD"}
+        if subj is None and not subject_text and verb.dep_ != "ROOT":
+            tensed = [verb, *(c for c in verb.children if c.dep_ in {"aux", "auxpass"})]
+            if any(t.tag_ in finite for t in tensed):
+                self.subjectless = True
+                return
         if subj is None and subject_text:
             prefix = subject_text + " "
-            finite = {"VBZ", "VBP", "VBD", "MD"}
             has_finite = any(
                 c.dep_ in {"aux", "auxpass"} and c.tag_ in finite for c in verb.children
             )
@@ -293,8 +343,10 @@ class _Splitter:
             tokens = _subtree(clause, set())
             inner = _subject(clause)
             text = _render(tokens)
-            if inner is not None and inner.lower_ in {"he", "she", "they"} and inner.i > token.i:
-                # The pronoun is the speaker in reported speech about oneself.
+            plural = speaker.tag_ in {"NNS", "NNPS"} or speaker.lower_ in {"they", "we"}
+            if inner is not None and inner.i > token.i and _pronoun_is_speaker(inner, plural):
+                # The pronoun is the speaker in reported speech about oneself ("friends said
+                # he was a junior" is about someone else: the pronoun stays).
                 rest = _render(_subtree(clause, {inner.i}))
                 text = f"{_noun_phrase(speaker)} {rest[0].lower() + rest[1:]}" if rest else text
             if text:
@@ -650,10 +702,11 @@ class ClaimExtractor:
             clause, attribution = attribution_of(span)
             speaker = attribution.source if attribution else None
             plural = attribution is not None and attribution.plural
-            cut = _Splitter(span, speaker, plural).split(clause)
+            splitter = _Splitter(span, speaker, plural)
+            cut = splitter.split(clause)
             # A piece that is not a whole statement of the sentence gives way to the sentence.
             pieces = [p for p in cut if _whole(p, span)]
-            if len(pieces) < len(cut) or not pieces:
+            if len(pieces) < len(cut) or not pieces or splitter.subjectless:
                 pieces.append(sentence.text)
             hedges = sorted({m.group(1).lower() for m in _HEDGE_RE.finditer(sentence.text)})
             for piece in pieces:

@@ -307,6 +307,18 @@ def test_a_pronoun_before_the_reporting_verb_is_not_the_speaker() -> None:
             "Jane Roe was arrested Friday and charged with first-degree murder.",
             "Jane Roe charged with first-degree murder.",
         ),
+        # "Neighbors said he …": a pronoun that cannot be the speaker in number stays.
+        (
+            "The victim has not been named, but neighbors said he was a sophomore at the high "
+            "school and played on the football team.",
+            "Neighbors was a sophomore at the high school and played on the football team.",
+        ),
+        # A quote whose partner was cut away goes too.
+        (
+            'The board said Miller, 52, author of the novel "Harbor Lights," will lead the '
+            "festival for the first time.",
+            'Miller, 52" will lead the festival for the first time.',
+        ),
         # Under a negation, the relative clause is not asserted.
         (
             "\u201cI've been there going on 20 years; I've never had a situation that happened "
@@ -351,3 +363,37 @@ def test_a_relative_clause_on_the_wrong_noun_is_no_claim_of_that_noun() -> None:
     doc = Doc(load_spacy().vocab, words=words, heads=heads, deps=deps, tags=tags, pos=pos)
     pieces = _Splitter(doc[:]).split(doc[1])
     assert "The apps help police." in pieces, pieces
+
+
+def test_brackets_and_quotes_opened_in_a_claim_are_closed() -> None:
+    texts = [
+        c.text
+        for c in _claims_of(
+            "The study was one of several reports that questioned the program, according to "
+            "the Center for Budget Research (CBR).\n\n"
+            'He writes, directs, acts on stage and screen, and he\'s the "Busiest Man in Town."\n'
+        )
+    ]
+    assert any(t.endswith("Center for Budget Research (CBR).") for t in texts), texts
+    assert 'He\'s the "Busiest Man in Town."' in texts, texts
+
+
+def test_a_clause_left_without_its_subject_gives_way_to_the_sentence() -> None:
+    # "The board said Miller will lead the festival", parsed with "Miller" as the object of
+    # "said": the reported clause has no subject, and "Will lead the festival." is no claim.
+    words = ["The", "board", "said", "Miller", "will", "lead", "the", "festival", "."]
+    heads = [1, 2, 2, 2, 5, 2, 7, 5, 2]
+    deps = ["det", "nsubj", "ROOT", "dobj", "aux", "ccomp", "det", "dobj", "punct"]
+    tags = ["DT", "NN", "VBD", "NNP", "MD", "VB", "DT", "NN", "."]
+    pos = ["DET", "NOUN", "VERB", "PROPN", "AUX", "VERB", "DET", "NOUN", "PUNCT"]
+    doc = Doc(load_spacy().vocab, words=words, heads=heads, deps=deps, tags=tags, pos=pos)
+    splitter = _Splitter(doc[:], "The board")
+    pieces = splitter.split(doc[5])
+    assert splitter.subjectless
+    assert not any(p.startswith("Will lead") for p in pieces), pieces
+    # With its subject, the same clause is a claim.
+    heads[3], deps[3] = 5, "nsubj"
+    doc = Doc(load_spacy().vocab, words=words, heads=heads, deps=deps, tags=tags, pos=pos)
+    splitter = _Splitter(doc[:], "The board")
+    assert splitter.split(doc[5]) == ["Miller will lead the festival."]
+    assert not splitter.subjectless
