@@ -107,8 +107,20 @@ class Claim:
 def _render(tokens: Iterable[Token], sentence_case: bool = True) -> str:
     ordered = sorted(tokens, key=lambda t: t.i)
     if ordered:
-        # A quote or bracket whose partner was cut away goes too: "Miller, 52" will lead …".
-        partners = _partners(ordered[0].sent)
+        # A quote or bracket closed right after the last word kept closes the claim too
+        # ('… and Paul Bailey."'); one whose partner was cut away goes: 'Miller, 52" will
+        # lead …'.
+        sentence = ordered[0].sent
+        partners = _partners(sentence)
+        last = ordered[-1].i
+        closing = [
+            partners[t.i]
+            for t in ordered
+            if partners.get(t.i, -1) > last
+            and all(sentence.doc[j].is_punct for j in range(last + 1, partners[t.i] + 1))
+        ]
+        if closing:
+            ordered += [sentence.doc[j] for j in range(last + 1, max(closing) + 1)]
         kept = {t.i for t in ordered}
         ordered = [t for t in ordered if partners.get(t.i, t.i) in kept]
     # Drop punctuation left dangling at either end by removed sub-clauses.
@@ -132,22 +144,30 @@ def _render(tokens: Iterable[Token], sentence_case: bool = True) -> str:
             gap = tok.i != prev.i + 1 or prev.whitespace_
             spaced = not tok.is_punct or tok.is_left_punct or tok.text in {"–", "—"}
             parts.append(" " if gap and spaced else "")
-            if tok.is_punct and tok.i != prev.i + 1:
+            if tok.is_punct and not tok.is_left_punct and tok.i != prev.i + 1:
                 parts[-1] = ""
         parts.append(tok.text)
     text = _SPACE.sub(" ", "".join(parts)).strip(" ,;:–—-")
     text = re.sub(r"\s+([,.;:])", r"\1", text)
     text = re.sub(r",(\s*,)+", ",", text)
+    text = re.sub(r",\s*([\"”’)])$", r"\1", text)  # 'aka “Cheeto,”' ends on its quote
     if not sentence_case:
         return text
     if text and text[0].islower():
         text = text[0].upper() + text[1:]
-    if text and text[-1] not in '.!?"”’':
-        text += "."
-    return text
+    return _ended(text)
+
+
+def _ended(text: str) -> str:
+    """The text with a full stop, unless it ends a sentence already (also inside a closing
+    quote or bracket: 'a loner."')."""
+    if not text or _ENDED.search(text):
+        return text
+    return text + "."
 
 
 _PAIRS = {")": "(", "]": "[", "”": "“", "’": "‘"}
+_ENDED = re.compile(r"[.!?][\"”’)\]]*$")
 
 
 def _partners(sentence: Span) -> dict[int, int]:
@@ -194,10 +214,11 @@ def _subtree(token: Token, drop: set[int]) -> set[Token]:
     return kept
 
 
-def _noun_phrase(token: Token) -> str:
-    """The noun phrase headed by token, without its clauses and appositions."""
-    drop = {c.i for c in token.children if c.dep_ in {"relcl", "appos", "acl", "punct", "cc"}}
-    drop |= {c.i for c in token.children if c.dep_ == "conj"}
+def _noun_phrase(token: Token, conjuncts: bool = False) -> str:
+    """The noun phrase headed by token, without its clauses and appositions, and without the
+    nouns joined to it unless `conjuncts` ("a boy and a man" as the subject of a verb)."""
+    dropped = {"relcl", "appos", "acl", "punct"} | (set() if conjuncts else {"cc", "conj"})
+    drop = {c.i for c in token.children if c.dep_ in dropped}
     return _render(_subtree(token, drop), sentence_case=False)
 
 
@@ -258,7 +279,7 @@ class _Splitter:
             subject_text, subj = self.speaker, None
         for child in verb.children:
             if child.dep_ == "conj" and child.pos_ in {"VERB", "AUX"} and _is_clause(child):
-                inherited = _noun_phrase(subj) if subj is not None else subject_text
+                inherited = _noun_phrase(subj, conjuncts=True) if subj is not None else subject_text
                 if (
                     _shares_object(verb, child)
                     or _subordinate(child)
@@ -280,9 +301,7 @@ class _Splitter:
         joined = [c for c in verb.children if c.dep_ == "conj"]
         for before, conj in zip([verb, *joined], joined, strict=False):
             if conj.i in drop:
-                drop |= {
-                    c.i for c in verb.children if c.dep_ == "cc" and before.i < c.i < conj.i
-                }
+                drop |= {c.i for c in verb.children if c.dep_ == "cc" and before.i < c.i < conj.i}
         for token in self.sentence:
             if token.dep_ == "appos" and _describable(token.head, token):
                 if _is_ancestor(verb, token) and not _inside(token, drop):
@@ -367,7 +386,7 @@ class _Splitter:
             first = next(iter(appos.subtree))
             if first.pos_ != "PROPN":
                 description = description[0].lower() + description[1:]
-            self.pieces.append(_capitalise(f"{name} {verb} {description}."))
+            self.pieces.append(_capitalise(_ended(f"{name} {verb} {description}")))
 
     def _relative(self, head: Token, clause: Token) -> None:
         persons = [c for c in head.children if c.dep_ == "appos" and c.ent_type_ == "PERSON"]
@@ -384,7 +403,7 @@ class _Splitter:
         drop = {pronouns[0].i}
         body = _render(_subtree(clause, drop)).rstrip(".")
         if body:
-            self.pieces.append(_capitalise(f"{name} {body[0].lower() + body[1:]}."))
+            self.pieces.append(_capitalise(_ended(f"{name} {body[0].lower() + body[1:]}")))
 
 
 _ROLE_NOUNS = frozenset(

@@ -376,6 +376,16 @@ def test_brackets_and_quotes_opened_in_a_claim_are_closed() -> None:
     ]
     assert any(t.endswith("Center for Budget Research (CBR).") for t in texts), texts
     assert 'He\'s the "Busiest Man in Town."' in texts, texts
+    texts = [
+        c.text
+        for c in _claims_of(
+            "The chief told reporters that little is known about Myers, a local resident, "
+            'other than he was "apparently a loner."\n\n'
+            'Officers said the teenager adjusted his belt "suspiciously, " and then he ran.\n'
+        )
+    ]
+    assert not any(t.endswith('.".') for t in texts), texts  # one full stop, inside
+    assert any(t.endswith('his belt "suspiciously".') for t in texts), texts
 
 
 def test_a_clause_left_without_its_subject_gives_way_to_the_sentence() -> None:
@@ -397,3 +407,19 @@ def test_a_clause_left_without_its_subject_gives_way_to_the_sentence() -> None:
     splitter = _Splitter(doc[:], "The board")
     assert splitter.split(doc[5]) == ["Miller will lead the festival."]
     assert not splitter.subjectless
+
+
+def test_a_verb_joined_to_a_shared_subject_keeps_all_of_it() -> None:
+    texts = [
+        c.text
+        for c in _claims_of(
+            "A baby boy and a man were shot and killed near Stewart Park in the Elm Hill "
+            "neighborhood Sunday afternoon.\n\n"
+            "Courtney Diaz was arrested and later released on his own recognizance.\n"
+        )
+    ]
+    assert (
+        "A baby boy and a man were killed near Stewart Park in the Elm Hill neighborhood "
+        "Sunday afternoon." in texts
+    ), texts
+    assert "Courtney Diaz was later released on his own recognizance." in texts, texts
