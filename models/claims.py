@@ -167,7 +167,7 @@ def _ended(text: str) -> str:
 
 
 _PAIRS = {")": "(", "]": "[", "”": "“", "’": "‘"}
-_ENDED = re.compile(r"[.!?][\"”’)\]]*$")
+_ENDED = re.compile(r"[.!?]\s*[\"”’)\]]*$")
 
 
 def _partners(sentence: Span) -> dict[int, int]:
