@@ -30,7 +30,7 @@ from service.api import (
 )
 from service.api.access import OPEN_ROUTES, AccessControl, keys_required
 from service.api.deps import refuse_unknown_query
-from service.api.limits import BodySizeLimit, RateLimiter, RequestTimeout
+from service.api.limits import BodySizeLimit, RequestTimeout, rate_limiter
 from service.api.problems import (
     SafeJSONResponse,
     install_problem_handlers,
@@ -130,11 +130,18 @@ def create_app(
         mode=settings.auth,
         required=app.state.keys_required,
         metrics_open=settings.metrics_open,
-        requests=RateLimiter(
-            settings.rate_limit_requests, "requests", "CROSSCHECK_RATE_LIMIT_REQUESTS"
+        # With a broker, every replica spends from one allowance per caller, kept in Redis.
+        requests=rate_limiter(
+            settings.rate_limit_requests,
+            "requests",
+            "CROSSCHECK_RATE_LIMIT_REQUESTS",
+            settings.broker_url,
         ),
-        characters=RateLimiter(
-            settings.rate_limit_chars, "characters", "CROSSCHECK_RATE_LIMIT_CHARS"
+        characters=rate_limiter(
+            settings.rate_limit_chars,
+            "characters",
+            "CROSSCHECK_RATE_LIMIT_CHARS",
+            settings.broker_url,
         ),
         login_path=dashboard.LOGIN_PATH,
     )

@@ -1,21 +1,24 @@
-"""Limits on cost over HTTP: rate (429 with Retry-After), work per request (422), time (503),
-and CORS origins from settings."""
+"""Limits on cost over HTTP: rate (429 with Retry-After; shared by replicas through the
+broker's Redis), work per request (422), time (503), and CORS origins from settings."""
 
 from __future__ import annotations
 
+import time
+import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from service.api.limits import RateLimiter
+from service.api.limits import RateLimiter, SharedRateLimiter
 from service.app import create_app
 from service.config import AuthMode, Settings
 from service.core import Crosscheck
 from service.errors import RateLimitedError
 from service.schemas import Scope
 from tests.problems import assert_problem
+from tests.workers import REDIS, redis_reason
 
 Factory = Callable[..., TestClient]
 PAIR = {"pairs": [{"claim": "Two drones were shot down.", "evidence": "Three drones fell."}]}
@@ -135,3 +138,62 @@ def test_cors_headers_only_for_allowed_origins(make_client: Factory) -> None:
     # None by default.
     default = make_client().get("/v1/stories", headers={"Origin": allowed})
     assert "access-control-allow-origin" not in default.headers
+
+
+@pytest.mark.redis
+@pytest.mark.skipif(bool(redis_reason()), reason=str(redis_reason()))
+def test_replicas_on_one_broker_spend_one_allowance() -> None:
+    caller = f"key:{uuid.uuid4().hex}"
+    first = SharedRateLimiter(3, "requests", "SETTING", REDIS)
+    second = SharedRateLimiter(3, "requests", "SETTING", REDIS)
+    first.take(caller)
+    second.take(caller)
+    first.take(caller)
+    for limiter in (first, second):
+        with pytest.raises(RateLimitedError, match="limit of 3 requests") as refused:
+            limiter.take(caller)
+        assert 1 <= refused.value.retry_after <= 20
+    # Another caller has an allowance of its own, and a local limiter knows nothing of it.
+    second.take(f"key:{uuid.uuid4().hex}")
+    RateLimiter(3, "requests", "SETTING").take(caller)
+    with pytest.raises(RateLimitedError, match="more than the 3 allowed"):
+        first.take(caller, 4)
+
+
+def test_an_unreachable_redis_leaves_each_process_counting_alone() -> None:
+    now = [0.0]
+    limiter = SharedRateLimiter(2, "requests", "SETTING", "redis://127.0.0.1:1/0", lambda: now[0])
+    limiter.take("a")
+    limiter.take("a")
+    with pytest.raises(RateLimitedError):
+        limiter.take("a")
+    started = time.perf_counter()
+    with pytest.raises(RateLimitedError):
+        limiter.take("a")
+    assert time.perf_counter() - started < 0.1  # marked down: Redis is not asked again
+
+
+@pytest.mark.redis
+@pytest.mark.skipif(bool(redis_reason()), reason=str(redis_reason()))
+def test_two_api_replicas_with_a_broker_share_the_rate(
+    settings: Settings, core: Crosscheck
+) -> None:
+    import redis
+
+    shared = settings.model_copy(update={"broker_url": REDIS, "rate_limit_requests": 2})
+    # The test client always calls from the same address: start from a full allowance.
+    for key in redis.Redis.from_url(REDIS).scan_iter("crosscheck:rate:*"):
+        redis.Redis.from_url(REDIS).delete(key)
+    with (
+        TestClient(create_app(shared, core=core)) as one,
+        TestClient(create_app(shared, core=core)) as two,
+    ):
+        assert one.get("/v1/stories").status_code == 200
+        assert two.get("/v1/stories").status_code == 200
+        body = assert_problem(one.get("/v1/stories"), 429)
+        assert "CROSSCHECK_RATE_LIMIT_REQUESTS" in body["detail"]
+        assert_problem(two.get("/v1/stories"), 429)
+    # Without a broker, each process counts alone.
+    alone = settings.model_copy(update={"rate_limit_requests": 2})
+    with TestClient(create_app(alone, core=core)) as three:
+        assert three.get("/v1/stories").status_code == 200

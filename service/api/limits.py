@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import email.message
+import logging
 import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import redis
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.api.problems import domain_problem, problem_response
@@ -24,6 +26,8 @@ DRAIN_FACTOR = 8
 a client that sends its whole body before reading (urllib, chunked uploads) then gets the
 answer, not a reset. Beyond that the connection is closed on it."""
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+log = logging.getLogger(__name__)
 
 
 class BodySizeLimit:
@@ -157,8 +161,8 @@ class _Bucket:
 class RateLimiter:
     """Token buckets per caller: `per_minute` units a minute, refilled continuously.
 
-    Held in memory by one process: each worker of a multi-process deployment counts alone,
-    and a restart forgets the counts.
+    Held in memory by one process: each process of a multi-process deployment counts alone,
+    and a restart forgets the counts. `SharedRateLimiter` keeps them in Redis instead.
     """
 
     # Past this many callers, buckets that have refilled (idle callers) are dropped.
@@ -179,28 +183,34 @@ class RateLimiter:
         Raises:
             RateLimitedError: too few are left; `retry_after` says when enough will be.
         """
+        self._check_size(amount)
         now = self.clock()
         rate = self.per_minute / 60.0
         bucket = self._buckets.get(caller)
         tokens = float(self.per_minute)
         if bucket is not None:
             tokens = min(tokens, bucket.tokens + (now - bucket.at) * rate)
+        if tokens < amount:
+            raise self._refused(tokens, amount)
+        self._buckets[caller] = _Bucket(tokens - amount, now)
+        if len(self._buckets) > self.PRUNE_ABOVE:
+            self._prune(now, rate)
+
+    def _check_size(self, amount: int) -> None:
         if amount > self.per_minute:
             raise RateLimitedError(
                 f"{amount} {self.what} in one request are more than the {self.per_minute} "
                 f"allowed per minute (setting {self.setting})",
                 retry_after=60,
             )
-        if tokens < amount:
-            wait = math.ceil((amount - tokens) / rate)
-            raise RateLimitedError(
-                f"over the limit of {self.per_minute} {self.what} per minute "
-                f"(setting {self.setting}); retry in {wait} s",
-                retry_after=max(1, wait),
-            )
-        self._buckets[caller] = _Bucket(tokens - amount, now)
-        if len(self._buckets) > self.PRUNE_ABOVE:
-            self._prune(now, rate)
+
+    def _refused(self, tokens: float, amount: int) -> RateLimitedError:
+        wait = math.ceil((amount - tokens) / (self.per_minute / 60.0))
+        return RateLimitedError(
+            f"over the limit of {self.per_minute} {self.what} per minute "
+            f"(setting {self.setting}); retry in {wait} s",
+            retry_after=max(1, wait),
+        )
 
     def _prune(self, now: float, rate: float) -> None:
         full = [
@@ -210,6 +220,86 @@ class RateLimiter:
         ]
         for caller in full:
             del self._buckets[caller]
+
+
+# One bucket, refilled and spent in one step on the Redis server, by the server's clock (the
+# replicas' clocks may differ). Numbers go back as strings: Redis turns Lua numbers into
+# integers.
+_TAKE = """
+local per_minute = tonumber(ARGV[1])
+local amount = tonumber(ARGV[2])
+local time = redis.call('TIME')
+local now = tonumber(time[1]) + tonumber(time[2]) / 1000000
+local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
+local tokens = per_minute
+if state[1] then
+  tokens = math.min(per_minute, tonumber(state[1]) + (now - tonumber(state[2])) * per_minute / 60)
+end
+if tokens < amount then
+  return {0, tostring(tokens)}
+end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens - amount), 'at', tostring(now))
+redis.call('EXPIRE', KEYS[1], 120)
+return {1, tostring(tokens - amount)}
+"""
+
+SHARED_DOWN_SECONDS = 10
+"""After Redis failed to answer, how long each process counts on its own before trying again."""
+
+
+class SharedRateLimiter(RateLimiter):
+    """The same token buckets, kept in Redis (the broker's): every API replica of a
+    deployment spends from one allowance per caller.
+
+    A Redis that cannot be reached never refuses or holds up a request: the process counts
+    on its own (as `RateLimiter`) for `SHARED_DOWN_SECONDS`, then tries Redis again.
+    """
+
+    def __init__(
+        self,
+        per_minute: int,
+        what: str,
+        setting: str,
+        url: str,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__(per_minute, what, setting, clock)
+        self._redis = redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5)
+        self._take = self._redis.register_script(_TAKE)
+        self._prefix = f"crosscheck:rate:{what}:"
+        self._down_until = 0.0
+
+    def take(self, caller: str, amount: int = 1) -> None:
+        """Spend `amount` units of the caller's allowance, shared by every process.
+
+        Raises:
+            RateLimitedError: too few are left; `retry_after` says when enough will be.
+        """
+        self._check_size(amount)
+        if self.clock() < self._down_until:
+            super().take(caller, amount)
+            return
+        try:
+            taken, tokens = self._take(keys=[self._prefix + caller], args=[self.per_minute, amount])
+        except (redis.RedisError, OSError) as exc:
+            self._down_until = self.clock() + SHARED_DOWN_SECONDS
+            log.warning(
+                "rate limits counted by this process alone for %d s: %s",
+                SHARED_DOWN_SECONDS,
+                type(exc).__name__,
+            )
+            super().take(caller, amount)
+            return
+        if not int(taken):
+            raise self._refused(float(tokens), amount)
+
+
+def rate_limiter(per_minute: int, what: str, setting: str, shared: str | None) -> RateLimiter:
+    """The limiter of one kind of unit: shared through the Redis at `shared` (the broker's
+    URL) when there is one, else counted by this process."""
+    if shared:
+        return SharedRateLimiter(per_minute, what, setting, shared)
+    return RateLimiter(per_minute, what, setting)
 
 
 class RequestTimeout:
