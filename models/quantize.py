@@ -12,7 +12,7 @@ model; both run fp32 unless asked, because int8 moves pairs that sit on a thresh
 On the verdict benchmark's 1,228 labelled dev pairs, the int8 embedder changed 1 relation (a
 pair at the model gate's similarity became a wrong support) and the int8 judge 8 (six supports
 lost, two gained), and the int8 judge lost one of the two seed corroborations; the embedder's
-vectors keep a cosine of 0.99 or more to fp32 on news sentences. Ingest runs about 1.25 times
+vectors keep a cosine of 0.99 or more to fp32 on news sentences. Ingest runs about 1.5 times
 as fast with both in int8 (`make bench-perf`). Where NNCF is not installed, both run in fp32.
 """
 
