@@ -331,10 +331,12 @@ class _Splitter:
             if not has_finite and verb.tag_ in {"VBN", "VBG"} | {"VB"}:
                 # "groups have disputed … and been camped", "she was arrested and charged":
                 # the shared auxiliary comes along.
+                # A passive's auxiliary goes only to a participle with no object: "were called
+                # … and evacuated students" is active.
+                passive = verb.tag_ == "VBN" and not any(c.dep_ == "dobj" for c in verb.children)
+                shared = {"aux", "auxpass"} if passive else {"aux"}
                 auxes = [
-                    c.text
-                    for c in verb.head.children
-                    if c.dep_ in {"aux", "auxpass"} and c.tag_ in finite
+                    c.text for c in verb.head.children if c.dep_ in shared and c.tag_ in finite
                 ]
                 prefix += " ".join(auxes) + (" " if auxes else "")
         drop |= _flanking_punct(self.sentence, drop)

@@ -319,6 +319,16 @@ def test_a_pronoun_before_the_reporting_verb_is_not_the_speaker() -> None:
             "festival for the first time.",
             'Miller, 52" will lead the festival for the first time.',
         ),
+        # ... but not to an active verb joined to it.
+        (
+            "The sheriff's deputies were called to the scene around 9 a.m. and evacuated "
+            "students from the building.",
+            "The sheriff's deputies were evacuated students from the building.",
+        ),
+        (
+            "The players were added to the roster on Monday but figure to be reserves.",
+            "The players were figure to be reserves.",
+        ),
         # Under a negation, the relative clause is not asserted.
         (
             "\u201cI've been there going on 20 years; I've never had a situation that happened "
