@@ -20,6 +20,7 @@ import numpy.typing as npt
 
 from models.errors import ModelMissingError
 from models.quantize import (
+    bert_feeds,
     cache_dir,
     calibration_sentences,
     file_key,
@@ -143,19 +144,10 @@ class Embedder:
         tokenizer.enable_truncation(max_length=MAX_TOKENS)
         tokenizer.no_padding()
 
-        def feeds(encodings: list[Any]) -> dict[str, npt.NDArray[np.int64]]:
-            width = max(len(e.ids) for e in encodings)
-            ids = np.zeros((len(encodings), width), dtype=np.int64)
-            mask = np.zeros((len(encodings), width), dtype=np.int64)
-            for row, encoding in enumerate(encodings):
-                ids[row, : len(encoding.ids)] = encoding.ids
-                mask[row, : len(encoding.ids)] = 1
-            return {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
-
         model = _openvino_model(weights)
         if precision == "int8":
             key = file_key(weights / "model.safetensors")
-            samples = [feeds([e]) for e in tokenizer.encode_batch(calibration_sentences())]
+            samples = [bert_feeds([e]) for e in tokenizer.encode_batch(calibration_sentences())]
             model = int8_model(model, f"minilm:{key}", samples)
         compiled = ov.Core().compile_model(
             model, "CPU", {"PERFORMANCE_HINT": "LATENCY", "CPU_RUNTIME_CACHE_CAPACITY": "0"}
@@ -171,7 +163,7 @@ class Embedder:
             order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
             for start in range(0, len(order), self.batch_size):
                 idx = order[start : start + self.batch_size]
-                batch = feeds([encodings[i] for i in idx])
+                batch = bert_feeds([encodings[i] for i in idx])
                 mask = batch["attention_mask"]
                 with lock:
                     hidden = np.asarray(request.infer(batch)[output], dtype=np.float32)

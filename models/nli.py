@@ -19,7 +19,13 @@ import numpy as np
 import numpy.typing as npt
 
 from models.errors import ModelMissingError
-from models.quantize import calibration_pairs, calibration_sentences, file_key, int8_model
+from models.quantize import (
+    bert_feeds,
+    calibration_pairs,
+    calibration_sentences,
+    file_key,
+    int8_model,
+)
 from models.quantize import precision as choose_precision
 
 LABELS: tuple[str, str, str] = ("entailment", "neutral", "contradiction")
@@ -69,20 +75,6 @@ def _onnxruntime_runner(model_file: Path) -> Runner:
         return np.asarray(session.run(["logits"], feeds)[0], dtype=np.float32)
 
     return run
-
-
-def _feeds(encodings: Sequence[Any]) -> Feeds:
-    """The model's inputs for a batch of tokenized pairs, padded to the longest."""
-    width = max(len(e.ids) for e in encodings)
-    ids = np.zeros((len(encodings), width), dtype=np.int64)
-    mask = np.zeros((len(encodings), width), dtype=np.int64)
-    types = np.zeros((len(encodings), width), dtype=np.int64)
-    for row, encoding in enumerate(encodings):
-        n = len(encoding.ids)
-        ids[row, :n] = encoding.ids
-        mask[row, :n] = 1
-        types[row, :n] = encoding.type_ids
-    return {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
 
 
 def default_path() -> Path:
@@ -169,7 +161,7 @@ class NLIModel:
                 calibration = None
                 if chosen_precision == "int8":
                     pairs = calibration_pairs(calibration_sentences())
-                    calibration = [_feeds(tokenizer.encode_batch([pair])) for pair in pairs]
+                    calibration = [bert_feeds(tokenizer.encode_batch([pair])) for pair in pairs]
                 runner, chosen = _openvino_runner(path / _ONNX_FILE, calibration), "openvino"
             except ImportError as exc:
                 if backend == "openvino":
@@ -207,7 +199,7 @@ class NLIModel:
         order = sorted(range(len(pairs)), key=lambda i: len(encodings[i].ids))
         for start in range(0, len(order), batch_size):
             idx = order[start : start + batch_size]
-            feeds = _feeds([encodings[i] for i in idx])
+            feeds = bert_feeds([encodings[i] for i in idx])
             with self._lock:
                 logits = self._run(feeds)
             logits = logits - logits.max(axis=1, keepdims=True)

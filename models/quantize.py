@@ -63,6 +63,23 @@ def precision(requested: str | None, variable: str, default: str) -> str:
     return "int8"
 
 
+def bert_feeds(encodings: Sequence[Any]) -> Feeds:
+    """The inputs of a BERT model (both of ours) for a batch of tokenized texts or text pairs,
+    padded to the longest: what either model runs on, and what calibration reads."""
+    import numpy as np
+
+    width = max(len(e.ids) for e in encodings)
+    ids = np.zeros((len(encodings), width), dtype=np.int64)
+    mask = np.zeros((len(encodings), width), dtype=np.int64)
+    types = np.zeros((len(encodings), width), dtype=np.int64)
+    for row, encoding in enumerate(encodings):
+        n = len(encoding.ids)
+        ids[row, :n] = encoding.ids
+        mask[row, :n] = 1
+        types[row, :n] = encoding.type_ids
+    return {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
+
+
 def calibration_sentences() -> list[str]:
     """The calibration sentences, one per line of `weights/calibration.txt`."""
     lines = CALIBRATION_FILE.read_text(encoding="utf-8").splitlines()
