@@ -224,7 +224,8 @@ def _noun_phrase(token: Token, conjuncts: bool = False) -> str:
 
 def _subject(verb: Token) -> Token | None:
     for child in verb.children:
-        if child.dep_ in {"nsubj", "nsubjpass", "expl"}:
+        # A clause can be the subject too: "having a gun was not the answer".
+        if child.dep_ in {"nsubj", "nsubjpass", "expl", "csubj", "csubjpass"}:
             return child
     return None
 
@@ -248,9 +249,12 @@ class _Splitter:
         self.speaker = None if quoted else speaker
         self.speaker_plural = speaker_plural
         self.pieces: list[str] = []
-        self.subjectless = False
-        """Whether a clause had no subject to state it with ("…, said Jackman, 40, star of
-        the film, will host the show", parsed with "Jackman" as the object of "said")."""
+        self.misparsed = False
+        """Whether a clause could not be cut as a statement, so that the sentence stands for
+        its claims: a clause with no subject to state it with ("…, said Jackman, 40, star of
+        the film, will host the show", parsed with "Jackman" as the object of "said"), a verb
+        whose subject the parser took for an object, or a clause that ends on a word whose
+        object was cut away ("… killed on Saturday night after, police say, pointing …")."""
 
     def split(self, root: Token, subject_text: str | None = None) -> list[str]:
         self._clause(root, subject_text)
@@ -278,6 +282,12 @@ class _Splitter:
             drop.add(subj.i)
             subject_text, subj = self.speaker, None
         for child in verb.children:
+            if child.dep_ == "conj" and child.pos_ in {"VERB", "AUX"} and not _is_clause(child):
+                # "… from a handgun, and … casings were also used": a bare verb joined to this
+                # one, right after a noun, is that noun's, which the parser gave to another.
+                if _subject(child) is None:
+                    self._misparsed(_noun_before(child))
+                continue
             if child.dep_ == "conj" and child.pos_ in {"VERB", "AUX"} and _is_clause(child):
                 inherited = _noun_phrase(subj, conjuncts=True) if subj is not None else subject_text
                 if (
@@ -285,7 +295,7 @@ class _Splitter:
                     or _subordinate(child)
                     or (_subject(child) is None and not inherited)
                     or (_subject(child) is None and subj is not None and _disagree(subj, child))
-                    or (_subject(child) is None and _noun_before(child))
+                    or (_subject(child) is None and self._misparsed(_noun_before(child)))
                 ):
                     # "shot and killed five relatives" is one statement; a clause with no
                     # subject to give it ("… and injured 14 others"), or whose verb cannot
@@ -321,7 +331,7 @@ class _Splitter:
         if subj is None and not subject_text and verb.dep_ != "ROOT":
             tensed = [verb, *(c for c in verb.children if c.dep_ in {"aux", "auxpass"})]
             if any(t.tag_ in finite for t in tensed):
-                self.subjectless = True
+                self.misparsed = True
                 return
         if subj is None and subject_text:
             prefix = subject_text + " "
@@ -331,22 +341,38 @@ class _Splitter:
             if not has_finite and verb.tag_ in {"VBN", "VBG"} | {"VB"}:
                 # "groups have disputed … and been camped", "she was arrested and charged":
                 # the shared auxiliary comes along.
-                # A passive's auxiliary goes only to a participle with no object: "were called
-                # … and evacuated students" is active.
-                passive = verb.tag_ == "VBN" and not any(c.dep_ == "dobj" for c in verb.children)
-                shared = {"aux", "auxpass"} if passive else {"aux"}
+                # A passive's auxiliary does not go to a base form ("were added … but figure
+                # to be reserves") or a verb with its object right after it ("were called …
+                # and evacuated students"); "was shot … and taken in serious condition" keeps
+                # it.
+                active = verb.tag_ == "VB" or any(
+                    c.dep_ == "dobj" and c.left_edge.i == verb.i + 1 for c in verb.children
+                )
+                shared = {"aux"} if active else {"aux", "auxpass"}
                 auxes = [
                     c.text for c in verb.head.children if c.dep_ in shared and c.tag_ in finite
                 ]
                 prefix += " ".join(auxes) + (" " if auxes else "")
         drop |= _flanking_punct(self.sentence, drop)
         tokens = _subtree(verb, drop)
+        words = [t for t in tokens if not t.is_punct]
+        last = max(words, key=lambda t: t.i) if words else None
+        if last is not None and last.pos_ in {"ADP", "SCONJ"} and last.dep_ != "prt":
+            # A preposition or "because" at the end has lost what it governs ("gave up" is a
+            # particle, "left shortly after" an adverb: both fine).
+            governed = [c for c in last.children if c.dep_ in {"pobj", "pcomp"} and c in tokens]
+            self._misparsed(not governed)
         text = _render(tokens)
         if text:
             if prefix:
                 text = prefix + text[0].lower() + text[1:] if not text[:2].isupper() else text
                 text = text[0].upper() + text[1:]
             self.pieces.insert(0, text) if not self.pieces else self.pieces.append(text)
+
+    def _misparsed(self, found: bool) -> bool:
+        """Note a clause that cannot be cut as a statement (see `misparsed`); says `found`."""
+        self.misparsed = self.misparsed or found
+        return found
 
     def _reported(self, root: Token) -> None:
         """Facts reported inside a clause: "… after al-Kadhimi announced that he had survived"."""
@@ -524,9 +550,10 @@ def _noun_before(verb: Token) -> bool:
     """Whether a verb without a subject comes right after a noun: "… shot two men and police
     arrested him" is parsed with "police" as a second object, and "arrested" as a second verb
     of the suspect. A verb that really shares its subject follows "and", "then" or a comma."""
-    if verb.i == verb.sent.start:
+    first = verb.left_edge  # "… casings were also used": the auxiliary opens the verb
+    if first.i == verb.sent.start:
         return False
-    before = verb.doc[verb.i - 1]
+    before = verb.doc[first.i - 1]
     return before.pos_ in {"NOUN", "PROPN", "PRON"} and before.dep_ != "nsubj"
 
 
@@ -727,7 +754,9 @@ class ClaimExtractor:
             cut = splitter.split(clause)
             # A piece that is not a whole statement of the sentence gives way to the sentence.
             pieces = [p for p in cut if _whole(p, span)]
-            if len(pieces) < len(cut) or not pieces or splitter.subjectless:
+            if splitter.misparsed:
+                pieces = [sentence.text]  # a misread parse: no cut of it can be trusted
+            elif len(pieces) < len(cut) or not pieces:
                 pieces.append(sentence.text)
             hedges = sorted({m.group(1).lower() for m in _HEDGE_RE.finditer(sentence.text)})
             for piece in pieces:

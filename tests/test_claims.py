@@ -329,6 +329,18 @@ def test_a_pronoun_before_the_reporting_verb_is_not_the_speaker() -> None:
             "The players were added to the roster on Monday but figure to be reserves.",
             "The players were figure to be reserves.",
         ),
+        # A verb the parser joined to the wrong clause: the sentence stands whole.
+        (
+            "Deputies recovered six shell casings from a small-caliber pistol, and it's likely "
+            "other guns without casings were also fired.",
+            "Deputies recovered six shell casings from a small-caliber pistol were also fired.",
+        ),
+        # A clause that ends on a preposition whose object was cut away: likewise.
+        (
+            "Marcus Reed was shot and wounded on Sunday evening after, police say, waving a "
+            "knife at approaching officers.",
+            "Marcus Reed was wounded on Sunday evening after.",
+        ),
         # Under a negation, the relative clause is not asserted.
         (
             "\u201cI've been there going on 20 years; I've never had a situation that happened "
@@ -409,14 +421,14 @@ def test_a_clause_left_without_its_subject_gives_way_to_the_sentence() -> None:
     doc = Doc(load_spacy().vocab, words=words, heads=heads, deps=deps, tags=tags, pos=pos)
     splitter = _Splitter(doc[:], "The board")
     pieces = splitter.split(doc[5])
-    assert splitter.subjectless
+    assert splitter.misparsed
     assert not any(p.startswith("Will lead") for p in pieces), pieces
     # With its subject, the same clause is a claim.
     heads[3], deps[3] = 5, "nsubj"
     doc = Doc(load_spacy().vocab, words=words, heads=heads, deps=deps, tags=tags, pos=pos)
     splitter = _Splitter(doc[:], "The board")
     assert splitter.split(doc[5]) == ["Miller will lead the festival."]
-    assert not splitter.subjectless
+    assert not splitter.misparsed
 
 
 def test_a_verb_joined_to_a_shared_subject_keeps_all_of_it() -> None:
@@ -433,3 +445,19 @@ def test_a_verb_joined_to_a_shared_subject_keeps_all_of_it() -> None:
         "Sunday afternoon." in texts
     ), texts
     assert "Courtney Diaz was later released on his own recognizance." in texts, texts
+
+
+def test_a_clause_as_subject_and_a_misread_object_keep_their_clause_whole() -> None:
+    texts = [
+        c.text
+        for c in _claims_of(
+            'In court, the judge told Jones he understood it was a "risky job," but carrying a '
+            "gun was not the answer.\n\n"
+            "The 25-year-old woman was shot in the arm and taken in stable condition to Mercy "
+            "Hospital.\n"
+        )
+    ]
+    # "carrying a gun" is the subject of its clause: no speaker or other subject is lent.
+    assert "Carrying a gun was not the answer." in texts, texts
+    # "in stable condition" read as an object: still the passive of "was shot … and taken".
+    assert "The 25-year-old woman was taken in stable condition to Mercy Hospital." in texts, texts
