@@ -106,12 +106,12 @@ class Claim:
 
 def _render(tokens: Iterable[Token], sentence_case: bool = True) -> str:
     ordered = sorted(tokens, key=lambda t: t.i)
+    partners = _partners(ordered[0].sent) if ordered else {}
     if ordered:
         # A quote or bracket closed right after the last word kept closes the claim too
         # ('… and Paul Bailey."'); one whose partner was cut away goes: 'Miller, 52" will
         # lead …'.
         sentence = ordered[0].sent
-        partners = _partners(sentence)
         last = ordered[-1].i
         closing = [
             partners[t.i]
@@ -133,8 +133,9 @@ def _render(tokens: Iterable[Token], sentence_case: bool = True) -> str:
     ):
         ordered = ordered[1:]
     while ordered and (ordered[-1].is_punct or ordered[-1].dep_ == "cc"):
-        if _closes(ordered[:-1], ordered[-1]):
-            break  # "(UCS)", "the "Sexiest Man Alive."": a bracket or quote opened stays closed
+        if partners.get(ordered[-1].i, -1) >= ordered[0].i:
+            # "(UCS)", "the "Sexiest Man Alive."": a mark whose partner is kept closes it.
+            break
         ordered = ordered[:-1]
     if not ordered:
         return ""
@@ -172,34 +173,22 @@ _ENDED = re.compile(r"[.!?]\s*[\"”’)\]]*$")
 
 def _partners(sentence: Span) -> dict[int, int]:
     """The partner of each quote and bracket of a sentence (by token index), both ways:
-    straight quotes pair in order, typographic quotes and brackets by nesting. A typographic
-    apostrophe ("’" inside a word) has none."""
+    straight quotes pair in order, typographic quotes and brackets by nesting. A closing mark
+    with nothing open before it (an apostrophe) has none."""
     partners: dict[int, int] = {}
     open_: dict[str, list[int]] = {}
     straight: list[int] = []
     for token in sentence:
         if token.text == '"':
             straight.append(token.i)
-        elif token.text in _PAIRS.values() and token.text != "‘":
+        elif token.text in _PAIRS.values():
             open_.setdefault(token.text, []).append(token.i)
-        elif token.text in _PAIRS and token.text != "’" and open_.get(_PAIRS[token.text]):
+        elif token.text in _PAIRS and open_.get(_PAIRS[token.text]):
             start = open_[_PAIRS[token.text]].pop()
             partners[start], partners[token.i] = token.i, start
     for first, second in zip(straight[::2], straight[1::2], strict=False):
         partners[first], partners[second] = second, first
     return partners
-
-
-def _closes(kept: Sequence[Token], last: Token) -> bool:
-    """Whether a closing bracket or quote closes one opened among the kept tokens."""
-    if last.text in _PAIRS:
-        opening = _PAIRS[last.text]
-        opened = sum(t.text == opening for t in kept) - sum(t.text == last.text for t in kept)
-        return opened > 0
-    if last.text in {'"', "''"}:
-        # A straight quote closes when an odd number of them come before it.
-        return sum(t.text in {'"', "``", "''"} for t in kept) % 2 == 1
-    return False
 
 
 def _subtree(token: Token, drop: set[int]) -> set[Token]:
