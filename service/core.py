@@ -33,7 +33,7 @@ from service.errors import (
     check_batch,
     problem_body,
 )
-from service.events import EventBus, pending
+from service.events import Event, EventBus, pending
 from service.ingest import store_article
 from service.keys import Principal
 from service.pipeline import Models
@@ -132,9 +132,18 @@ class Crosscheck:
                 recorded = pending(session)
                 yield session
             drafts = recorded.drafts()
-            self.events.publish(drafts)
             if self.relay is not None:
-                self.relay.send(drafts)
+                self.relay.publish(drafts)
+            else:
+                self.events.publish(drafts)
+
+    def events_since(self, last: int) -> tuple[list[Event], bool]:
+        """The committed events numbered after `last` that are still kept, and whether all of
+        them are (False: the reader must read afresh). With a broker, from the log that the
+        processes share, so a stream resumes on any replica."""
+        if self.relay is not None:
+            return self.relay.since(last)
+        return self.events.since(last)
 
     @property
     def models(self) -> Models:

@@ -15,7 +15,7 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -203,20 +203,31 @@ class EventBus:
         self._streams: list[Stream] = []
         self.keep = keep
 
-    def publish(self, drafts: Iterable[Draft], local: bool = True) -> list[Event]:
+    def publish(
+        self,
+        drafts: Iterable[Draft],
+        local: bool = True,
+        numbered: tuple[Sequence[int], datetime] | None = None,
+    ) -> list[Event]:
         """Number committed events and tell every subscriber; a listener that fails is
         logged, never raised to the writer (whose transaction has committed).
 
         Args:
             drafts: The events, in the order of their commit.
             local: False for events another process committed (`service.relay`).
+            numbered: Their numbers and time when the processes share a numbering
+                (`service.relay`); None: this bus numbers them.
         """
-        now = datetime.now(UTC)
+        now = datetime.now(UTC) if numbered is None else numbered[1]
         with self._lock:
             events = []
-            for draft in drafts:
-                events.append(Event(self._next, draft.type, draft.story_id, now, draft.data, local))
-                self._next += 1
+            for n, draft in enumerate(drafts):
+                if numbered is None:
+                    number = self._next
+                    self._next += 1
+                else:
+                    number = numbered[0][n]
+                events.append(Event(number, draft.type, draft.story_id, now, draft.data, local))
             self._recent.extend(events)
             listeners, streams = list(self._listeners), list(self._streams)
         for event in events:
@@ -229,6 +240,12 @@ class EventBus:
             for stream in gone:
                 self.unsubscribe(stream)
         return events
+
+    def skip_to(self, number: int) -> None:
+        """Number the next events from `number` at least (`service.relay`: numbers of its own
+        that never meet the shared ones while the broker is away)."""
+        with self._lock:
+            self._next = max(self._next, number)
 
     def listen(self, listener: Listener) -> None:
         """Call `listener` with each event, in the publishing thread: it must return at once."""

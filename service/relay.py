@@ -1,11 +1,17 @@
 """Live events across processes: with a broker, every process that writes (API replicas,
 `crosscheck worker` processes) tells the others what it committed, over Redis pub/sub.
 
-Each process numbers and keeps the events it hears on its own bus (`service.events`), so a
-live stream on any replica shows ingests that a worker made. Webhooks stay with the writer:
-an event heard from another process is marked `local=False`, and only the process that
-committed it delivers it (`service.delivery`), so a webhook gets each event once however many
-replicas run.
+The processes share one numbering of events and one log of the latest: a script in the
+broker's Redis numbers a write's events, keeps them, and tells the others, in one atomic step.
+So a stream that drops can resume (`Last-Event-ID`) on any replica, and every process's bus
+(`service.events`) holds each event under the same number. Webhooks stay with the writer: an
+event heard from another process is marked `local=False`, and only the process that committed
+it delivers it (`service.delivery`), so a webhook gets each event once however many replicas
+run.
+
+While the broker cannot be reached, a writer numbers its events on its own bus (its own
+streams and webhooks still get them) and, once the broker answers again, marks the gap in the
+shared log: a stream resuming from before it is told to resync.
 """
 
 from __future__ import annotations
@@ -16,11 +22,12 @@ import threading
 import time
 import uuid
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 import redis
 
-from service.events import Draft, EventBus
+from service.events import Draft, Event, EventBus
 from service.schemas import EventType
 
 log = logging.getLogger(__name__)
@@ -29,6 +36,42 @@ CHANNEL = "crosscheck:events"
 DOWN_SECONDS = 10
 """After a failed send, how long events are not relayed (live streams of the other processes
 miss them; they resync from the story)."""
+
+# KEYS: the last-number counter, the log (a sorted set by number), the gap mark (the first
+# number after events were numbered apart: a resume from before it may have missed some).
+# ARGV: the channel, how many events the log keeps, the sender, the counter's first value,
+# 1 when events were numbered alone before this call (a gap), then one JSON event each.
+# Numbers stay below 2^53, so Lua's doubles hold them exactly and "%d" writes them whole.
+_NUMBER = """
+redis.call('SET', KEYS[1], ARGV[4], 'NX')
+local entries = {}
+local first = nil
+for i = 6, #ARGV do
+  local id = redis.call('INCR', KEYS[1])
+  if first == nil then first = id end
+  local entry = '{"id":' .. string.format('%d', id) .. ',"event":' .. ARGV[i] .. '}'
+  redis.call('ZADD', KEYS[2], id, entry)
+  entries[#entries + 1] = entry
+end
+if ARGV[5] == '1' then redis.call('SET', KEYS[3], string.format('%d', first)) end
+redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -(tonumber(ARGV[2]) + 1))
+redis.call('PUBLISH', ARGV[1], '{"from":"' .. ARGV[3] .. '","events":[' ..
+  table.concat(entries, ',') .. ']}')
+return string.format('%d', first)
+"""
+
+
+def _event(entry: Any, local: bool) -> Event:
+    """An event of the shared log or of a relayed message (`{"id", "event"}`)."""
+    body = entry["event"]
+    return Event(
+        int(entry["id"]),
+        EventType(body["type"]),
+        str(body["story_id"]),
+        datetime.fromisoformat(body["at"]),
+        dict(body["data"]),
+        local,
+    )
 
 
 class EventRelay:
@@ -54,27 +97,83 @@ class EventRelay:
         """Set while this process is subscribed and hears the others."""
         self._down_until = 0.0
         """While the broker is unreachable, writers do not wait on it (monotonic time)."""
+        self._gap = False
+        """Events were numbered by this process alone since the last shared numbering."""
+        keys = self.channel
+        self._last_key, self._log_key, self._gap_key = f"{keys}:last", f"{keys}:log", f"{keys}:gap"
+        self._script = self._redis.register_script(_NUMBER)
 
-    def send(self, drafts: Sequence[Draft]) -> None:
-        """Tell the other processes about committed events; a broker that cannot be reached
-        is logged, never raised (the transaction has committed)."""
-        if not drafts or time.monotonic() < self._down_until:
-            return
-        message = {
-            "from": self.token,
-            "events": [
-                {"type": d.type.value, "story_id": d.story_id, "data": d.data} for d in drafts
-            ],
-        }
+    def publish(self, drafts: Sequence[Draft]) -> list[Event]:
+        """Number committed events in the shared numbering, keep them in the shared log, tell
+        the other processes, then this process's bus. A broker that cannot be reached is
+        logged, never raised (the transaction has committed): the bus numbers them alone."""
+        if not drafts:
+            return []
+        if time.monotonic() >= self._down_until:
+            at = datetime.now(UTC)
+            bodies = [
+                json.dumps(
+                    {
+                        "type": d.type.value,
+                        "story_id": d.story_id,
+                        "at": at.isoformat(),
+                        "data": d.data,
+                    }
+                )
+                for d in drafts
+            ]
+            try:
+                first = int(
+                    self._script(
+                        keys=[self._last_key, self._log_key, self._gap_key],
+                        args=[
+                            self.channel,
+                            self.bus.keep,
+                            self.token,
+                            self.bus.start,
+                            "1" if self._gap else "0",
+                            *bodies,
+                        ],
+                    )
+                )
+            except (redis.RedisError, OSError) as exc:
+                self._down_until = time.monotonic() + DOWN_SECONDS
+                log.warning(
+                    "events not relayed to other processes for %d s: %s",
+                    DOWN_SECONDS,
+                    type(exc).__name__,
+                )
+            else:
+                self._gap = False
+                ids = range(first, first + len(drafts))
+                return self.bus.publish(drafts, numbered=(ids, at))
+        self._gap = True
+        # The shared numbers count up by one from a process's start; the clock's microseconds
+        # are far past them, so numbers taken from the clock never meet them.
+        self.bus.skip_to(time.time_ns() // 1000)
+        return self.bus.publish(drafts)
+
+    def since(self, last: int) -> tuple[list[Event], bool]:
+        """The events of the shared log numbered after `last`, and whether all of those are
+        kept (False: some were dropped or numbered apart, or `last` is not one of its numbers).
+        While the broker cannot be reached: what this process's bus holds, and False."""
         try:
-            self._redis.publish(self.channel, json.dumps(message))
+            with self._redis.pipeline(transaction=True) as pipe:
+                pipe.get(self._last_key)
+                pipe.get(self._gap_key)
+                pipe.zrange(self._log_key, 0, 0, withscores=True)
+                pipe.zrangebyscore(self._log_key, f"({last}", "+inf")
+                latest, gap, oldest, after = pipe.execute()
         except (redis.RedisError, OSError) as exc:
-            self._down_until = time.monotonic() + DOWN_SECONDS
-            log.warning(
-                "events not relayed to other processes for %d s: %s",
-                DOWN_SECONDS,
-                type(exc).__name__,
-            )
+            log.warning("shared event log unreachable: %s", type(exc).__name__)
+            return self.bus.since(last)[0], False
+        events = [_event(json.loads(entry), local=False) for entry in after]
+        if latest is None:
+            return events, False
+        floor = int(oldest[0][1]) - 1 if oldest else int(latest)
+        if gap is not None:
+            floor = max(floor, int(gap))
+        return events, floor <= last <= int(latest)
 
     def start(self) -> None:
         """Hear the other processes' events in a background thread (once per relay); a broker
@@ -115,16 +214,15 @@ class EventRelay:
             pubsub.close()
 
     def _tell(self, raw: bytes) -> None:
-        """Publish on this process's bus what another process committed."""
+        """Publish on this process's bus what another process committed, under its number."""
         try:
             body = json.loads(raw)
             if body["from"] == self.token:
                 return
-            drafts = [
-                Draft(EventType(e["type"]), str(e["story_id"]), dict(e["data"]))
-                for e in body["events"]
-            ]
+            events = [_event(entry, local=False) for entry in body["events"]]
         except (ValueError, KeyError, TypeError):
             log.warning("event relay: a message that is not crosscheck's was ignored")
             return
-        self.bus.publish(drafts, local=False)
+        for event in events:  # one write's events share their time
+            draft = Draft(event.type, event.story_id, event.data)
+            self.bus.publish([draft], local=False, numbered=([event.id], event.at))

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,7 @@ from service.core import Crosscheck
 from service.events import Draft, Event, EventBus, Pending, Stream, pending
 from service.schemas import EventType, Scope
 from tests.problems import assert_problem
-from tests.servers import serving
+from tests.servers import Reader, serving
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -119,58 +118,6 @@ def test_a_write_that_rolls_back_announces_nothing(tmp_path: Path) -> None:
 
 
 # --- The stream over HTTP ----------------------------------------------------------------
-
-
-@dataclass
-class Reader:
-    """Reads GET /v1/events on a thread of its own, parsing each server-sent event."""
-
-    base: str
-    headers: dict[str, str]
-    params: dict[str, str] = field(default_factory=dict)
-    events: list[dict[str, Any]] = field(default_factory=list)
-    comments: list[str] = field(default_factory=list)
-    status: int | None = None
-    ended: bool = False
-    _seen: threading.Condition = field(default_factory=threading.Condition)
-
-    def start(self) -> Reader:
-        threading.Thread(target=self._read, daemon=True).start()
-        assert self.wait(lambda: bool(self.comments) or self.ended), "the stream did not open"
-        return self
-
-    def _read(self) -> None:
-        fields: dict[str, str] = {}
-        timeout = httpx.Timeout(30, read=120)
-        with (
-            httpx.Client(base_url=self.base, timeout=timeout) as http,
-            http.stream("GET", "/v1/events", params=self.params, headers=self.headers) as answer,
-        ):
-            self.status = answer.status_code
-            for line in answer.iter_lines():
-                with self._seen:
-                    if line.startswith(":"):
-                        self.comments.append(line[1:].strip())
-                    elif line:
-                        name, _, value = line.partition(": ")
-                        fields[name] = value
-                    else:
-                        if "data" in fields:  # as a browser does: no data, no event
-                            self.events.append(fields)
-                        fields = {}
-                    self._seen.notify_all()
-        with self._seen:
-            self.ended = True
-            self._seen.notify_all()
-
-    def wait(self, done: Callable[[], bool], timeout: float = 120) -> bool:
-        with self._seen:
-            return self._seen.wait_for(done, timeout)
-
-    def of(self, kind: str) -> list[dict[str, Any]]:
-        """The data of the events of one kind, in order."""
-        with self._seen:
-            return [json.loads(e["data"]) for e in self.events if e.get("event") == kind]
 
 
 @dataclass

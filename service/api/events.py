@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query
 from fastapi.sse import EventSourceResponse, ServerSentEvent
+from starlette.concurrency import run_in_threadpool
 
 from service.api.deps import CoreDep, SettingsDep
 from service.api.problems import problem_responses, safe_json
@@ -108,10 +109,12 @@ async def stream_events(
     try:
         # The first bytes say the stream is subscribed: nothing committed after them is missed.
         yield ServerSentEvent(comment="crosscheck events", retry=RETRY_MS)
-        sent = -1
+        # Events replayed from the log may come on the live queue too: each is sent once.
+        # Nothing else is filtered by number: an event committed by another process can
+        # arrive after one numbered later.
+        replayed: set[int] = set()
         if last_event_id is not None:
-            sent = last_event_id
-            kept, complete = bus.since(last_event_id)
+            kept, complete = await run_in_threadpool(core.events_since, last_event_id)
             if not complete:
                 # Some events after it are no longer kept: the client must read afresh.
                 yield ServerSentEvent(
@@ -121,7 +124,7 @@ async def stream_events(
                     ),
                 )
             for event in kept:
-                sent = event.id
+                replayed.add(event.id)
                 if wanted(event):
                     yield _sse(event)
         while True:
@@ -134,8 +137,7 @@ async def stream_events(
                 continue
             if next_event is None:
                 return  # the server stops, or this client fell too far behind
-            if next_event.id > sent and wanted(next_event):
-                sent = next_event.id
+            if next_event.id not in replayed and wanted(next_event):
                 yield _sse(next_event)
     finally:
         bus.unsubscribe(live)
