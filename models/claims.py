@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from models.mentions import Quantity, dates, quantities
+from models.values import person_keys
 
 if TYPE_CHECKING:
     from spacy.tokens import Span, Token
@@ -102,6 +103,11 @@ class Claim:
     dates: list[str] = field(default_factory=list)
     attribution: Attribution | None = None
     hedges: list[str] = field(default_factory=list)
+    reads: str | None = None
+    """The claim as compared with other outlets, where its opening pronoun stands for the one
+    person the sentence before names as its subject ("She graduated in 2010" → "Jane Doe
+    graduated in 2010"); None where the claim reads as written. The claim is shown as written.
+    """
 
 
 def _render(tokens: Iterable[Token], sentence_case: bool = True) -> str:
@@ -768,9 +774,61 @@ class ClaimExtractor:
                         dates=[d.text for d in dates(span) if d.text.lower() in piece.lower()],
                         attribution=attribution,
                         hedges=hedges,
+                        reads=read_as_named(sentences, index, piece),
                     )
                 )
         return claims
+
+
+_OPENING_PRONOUNS = {"he": False, "she": False, "his": True, "her": True}
+"""Singular personal pronouns that can open a sentence about a person, and whether each is a
+possessive there ("Her mother said …")."""
+
+
+def read_as_named(sentences: Sequence[Sentence], index: int, piece: str) -> str | None:
+    """`piece` with its opening pronoun replaced by the person it stands for, or None.
+
+    Only the plainest case is read, where a wrong reading is least likely: the sentence opens
+    with "he", "she", "his" or "her", and the sentence before names exactly one person, as
+    the subject of its clause ("Jane Doe, 19, was shot on Main Street. She died at the
+    scene."). A pronoun in the middle of a sentence, a sentence before that names two people
+    or none, one whose person is not its subject ("Police found Doe. He …" may be about
+    someone unnamed) or only the speaker ("Doe said …") leave the claim as written. The name
+    is the fullest form the article gave that person before ("Doe" → "Jane Doe").
+    """
+    first, _, rest = piece.partition(" ")
+    possessive = _OPENING_PRONOUNS.get(first.lower())
+    span = sentences[index].span
+    if possessive is None or not rest or index == 0 or span is None:
+        return None
+    if span[0].lower_ != first.lower():
+        return None
+    before = sentences[index - 1].span
+    if before is None:
+        return None
+    people = [e for e in before.ents if e.label_ == "PERSON"]
+    # The subject of what happened, not a speaker: after "Doe said the boy was shot.", "He …"
+    # is as likely to be the boy.
+    if not people or not any(
+        e.root.dep_ in {"nsubj", "nsubjpass"} and e.root.head.lemma_.lower() not in REPORTING_VERBS
+        for e in people
+    ):
+        return None
+    keys = [person_keys(e.text) for e in people]
+    if not all(keys) or any(not (a & b) for a in keys for b in keys):
+        return None  # a mention without a usable name, or two different people
+    named = frozenset().union(*keys)
+    forms = [
+        e.text
+        for s in sentences[:index]
+        if s.span is not None
+        for e in s.span.ents
+        if e.label_ == "PERSON" and person_keys(e.text) & named
+    ]
+    name = max(forms, key=lambda f: len(f.split()))
+    if person_keys(name) & person_keys(rest):
+        return None
+    return f"{name}'s {rest}" if possessive else f"{name} {rest}"
 
 
 _QUOTED = re.compile(r"[\"“”](.+?)[\"“”]", re.DOTALL)

@@ -32,7 +32,7 @@ from service.events import pending
 from service.matching import ClaimView, Link, SentenceView, Side, match
 from service.pipeline import new_id
 from service.schemas import EditAction, StoryUpdateIn
-from service.store.codec import attribution_from, vectors_from
+from service.store.codec import attribution_from, reads_from, vectors_from
 from service.store.locks import lock_stories
 from service.store.queries import live_story
 from service.store.tables import Article, ClaimRow, LinkRow, Source, Story, StoryEdit
@@ -73,7 +73,10 @@ def stored_side(article: Article) -> Side:
         text=article.text,
         sentences=[SentenceView(s.text, s.start, s.end) for s in sentences],
         sentence_vectors=vectors_from(b"".join(s.vector for s in sentences)),
-        claims=[ClaimView(c.text, c.sentence_index, attribution_from(c.facts)) for c in claims],
+        claims=[
+            ClaimView(reads_from(c.facts) or c.text, c.sentence_index, attribution_from(c.facts))
+            for c in claims
+        ],
         claim_vectors=vectors_from(b"".join(c.vector for c in claims)),
         published=_aware(article.published_at),
     )

@@ -33,6 +33,7 @@ class ClaimView:
     """A claim as matching needs it."""
 
     text: str
+    """The claim as compared: its `Claim.reads` where it has one, else as written."""
     sentence_index: int
     attribution: Attribution | None
 

@@ -123,7 +123,9 @@ class Analysed:
             text=self.document.text,
             sentences=[SentenceView(s.text, s.start, s.end) for s in self.document.sentences],
             sentence_vectors=self.sentence_vectors,
-            claims=[ClaimView(c.text, c.sentence_index, c.attribution) for c in self.claims],
+            claims=[
+                ClaimView(c.reads or c.text, c.sentence_index, c.attribution) for c in self.claims
+            ],
             claim_vectors=self.claim_vectors,
             published=self.published_at,
         )

@@ -81,6 +81,7 @@ def compare_report(analysed: Sequence[Analysed], judge: Judge, settings: Setting
                         else None
                     ),
                     hedges=claim.hedges,
+                    reads=claim.reads,
                     evidence=[
                         _evidence(links[k], own)
                         for k, own in zip(assembled.evidence, assembled.independent, strict=True)

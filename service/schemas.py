@@ -224,6 +224,12 @@ class ClaimPublic(BaseModel):
     dates: list[str] = []
     attribution: Attribution | None = None
     hedges: list[str] = Field([], description='Hedging words ("reportedly", "allegedly").')
+    reads: str | None = Field(
+        None,
+        description="The claim as compared with other outlets, where its opening pronoun was "
+        'read as the one person the sentence before names ("She died at the scene" → "Jane '
+        'Doe died at the scene"); null where the claim was compared as written.',
+    )
     evidence: list[EvidencePublic] = []
 
 
@@ -515,6 +521,12 @@ class CompareClaim(BaseModel):
     verdict: Verdict
     attribution: Attribution | None = None
     hedges: list[str] = []
+    reads: str | None = Field(
+        None,
+        description="The claim as compared with other outlets, where its opening pronoun was "
+        'read as the one person the sentence before names ("She died at the scene" → "Jane '
+        'Doe died at the scene"); null where the claim was compared as written.',
+    )
     evidence: list[CompareEvidence]
 
 

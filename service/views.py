@@ -227,6 +227,8 @@ class ClaimPage:
     story_id: str
     article_text: list[Fragment]
     evidence: list[EvidenceRow]
+    reads: str | None = None
+    """The claim as compared, where its opening pronoun was read as a name."""
 
 
 @dataclass(frozen=True)
@@ -513,6 +515,7 @@ def claim_page(claim: ClaimPublic, article: ArticlePublic) -> ClaimPage:
             if f.text
         ],
         evidence=[evidence_row(e, e.article_id) for e in claim.evidence],
+        reads=claim.reads,
     )
 
 

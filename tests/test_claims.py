@@ -461,3 +461,47 @@ def test_a_clause_as_subject_and_a_misread_object_keep_their_clause_whole() -> N
     assert "Carrying a gun was not the answer." in texts, texts
     # "in stable condition" read as an object: still the passive of "was shot … and taken".
     assert "The 25-year-old woman was taken in stable condition to Mercy Hospital." in texts, texts
+
+
+def _reads(text: str) -> dict[str, str | None]:
+    return {c.text: c.reads for c in _claims_of(text)}
+
+
+def test_an_opening_pronoun_is_read_as_the_one_person_named_before() -> None:
+    reads = _reads(
+        "Maria Lopez, 42, owns the bakery on Elm Street.\n\n"
+        "Ms. Lopez was inside when the fire began.\n\n"
+        "She called the fire department at 3 a.m.\n\n"
+        "Her husband was at work in Dayton at the time.\n"
+    )
+    # The fullest name the article gave her, for the pronoun and for the possessive.
+    assert reads["She called the fire department at 3 a.m."] == (
+        "Maria Lopez called the fire department at 3 a.m."
+    )
+    assert reads["Her husband was at work in Dayton at the time."] is None  # named no one
+    reads = _reads(
+        "Maria Lopez was taken to Mercy Hospital on Sunday.\n\n"
+        "Her husband was at work in Dayton at the time.\n"
+    )
+    assert reads["Her husband was at work in Dayton at the time."] == (
+        "Maria Lopez's husband was at work in Dayton at the time."
+    )
+    # The claim is shown as written; a claim that names its subject reads as written.
+    assert reads["Maria Lopez was taken to Mercy Hospital on Sunday."] is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Two people before: either could be meant.
+        "John Carter and Tom Reyes were arrested on Monday.\n\nHe was released on bail.\n",
+        # The person named is the speaker: "he" may be the boy.
+        "Sheriff Tom Reyes said the boy was shot twice.\n\nHe was taken to a hospital.\n",
+        # The person named is not the subject: "he" may be someone unnamed.
+        "Police found John Carter in the car on Monday.\n\nHe had been shot twice.\n",
+        # The pronoun does not open its sentence.
+        "John Carter was arrested on Monday.\n\nOn Tuesday he was released on bail.\n",
+    ],
+)
+def test_a_pronoun_whose_person_is_not_plain_is_left_as_written(text: str) -> None:
+    assert all(reads is None for reads in _reads(text).values()), _reads(text)

@@ -6,10 +6,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import func, inspect, select
 
 from models.errors import InputError
 from models.labels import Verdict
+from service.app import create_app
 from service.config import Settings
 from service.core import Crosscheck
 from service.schemas import ArticleIn
@@ -105,6 +107,43 @@ def test_verdicts_are_stored_and_updated_both_ways(store: Crosscheck) -> None:
     assert stored.text[evidence.start : evidence.end] in evidence.text
     page = store.stories()
     assert page.count == 1 and page.data[0].contested >= 1 and page.data[0].sources == 2
+
+
+def test_a_claim_opening_with_a_pronoun_is_compared_as_the_person_it_names(
+    store: Crosscheck,
+) -> None:
+    first = store.submit(
+        [
+            ArticleIn(
+                text="Maria Lopez, 42, was taken to Mercy Hospital on Sunday after the crash "
+                "on Route 9.\n\nShe was released on Monday afternoon.\n",
+                source="Dayton Daily",
+                story="crash",
+            )
+        ]
+    )
+    store.submit(
+        [
+            ArticleIn(
+                text="A driver hurt in Sunday's crash on Route 9 has gone home.\n\nMaria Lopez "
+                "was released from Mercy Hospital on Monday afternoon, her family said.\n",
+                source="Ohio Wire",
+                story="crash",
+            )
+        ]
+    )
+    # Stored with the claim, read back when the later article is matched against it.
+    claims = store.article(first.data[0].article.id).claims
+    (released,) = [c for c in claims if c.text == "She was released on Monday afternoon."]
+    assert released.reads == "Maria Lopez was released on Monday afternoon."
+    assert released.verdict is Verdict.CORROBORATED
+    assert [e.source for e in released.evidence if e.relation.value == "supports"] == ["Ohio Wire"]
+    # The claim's page says how it was read; a claim read as written says nothing of it.
+    with TestClient(create_app(store.settings, core=store)) as client:
+        page = client.get(f"/claims/{released.id}").text
+        assert "Compared with other outlets as: “Maria Lopez was released on Monday" in page
+        taken = next(c for c in claims if c.reads is None)
+        assert "Compared with other outlets as" not in client.get(f"/claims/{taken.id}").text
 
 
 def test_story_is_found_without_a_key(store: Crosscheck) -> None:

@@ -35,7 +35,15 @@ def claim_facts(claim: Claim) -> dict[str, object]:
             else None
         ),
         "hedges": claim.hedges,
+        "reads": claim.reads,
     }
+
+
+def reads_from(facts: dict[str, object]) -> str | None:
+    """The claim as compared, stored among its facts (None: as written, and for claims stored
+    before it was kept)."""
+    raw = facts.get("reads")
+    return raw if isinstance(raw, str) else None
 
 
 def attribution_from(facts: dict[str, object]) -> Attribution | None:

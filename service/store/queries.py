@@ -50,7 +50,7 @@ from service.schemas import (
     StorySummary,
     VerdictCounts,
 )
-from service.store.codec import vectors_from
+from service.store.codec import reads_from, vectors_from
 from service.store.search import claims_matching
 from service.store.tables import Article, ClaimRow, LinkRow, Source, Story, StoryEdit
 from service.stories import JoinRule, Placement, outlet_keys
@@ -151,6 +151,7 @@ def _claims_public(
                 dates=list(facts.get("dates", [])),
                 attribution=Attribution(**attribution) if attribution else None,
                 hedges=list(facts.get("hedges", [])),
+                reads=reads_from(facts),
                 evidence=[
                     EvidencePublic(
                         article_id=links[k].article_id,
