@@ -801,7 +801,7 @@ def read_as_named(sentences: Sequence[Sentence], index: int, piece: str) -> str 
     span = sentences[index].span
     if possessive is None or not rest or index == 0 or span is None:
         return None
-    if span[0].lower_ != first.lower():
+    if not len(span) or span[0].lower_ != first.lower():
         return None
     before = sentences[index - 1].span
     if before is None:

@@ -338,6 +338,15 @@ def format_report(report: CompareReport) -> str:
                     subsequent_indent="    ",
                 )
             )
+            if claim.reads:
+                lines.append(
+                    textwrap.fill(
+                        f"compared as “{claim.reads}”",
+                        WIDTH,
+                        initial_indent=" " * 6,
+                        subsequent_indent=" " * 7,
+                    )
+                )
             for ev in claim.evidence:
                 lines.append(
                     f"      {ev.relation.value} · {ev.source} · {ev.reason.value} · "

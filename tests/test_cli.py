@@ -61,6 +61,29 @@ def test_compare_prints_a_report(runner: CliRunner, seed_files: list[str]) -> No
 
 
 @pytest.mark.usefixtures("shared_core")
+def test_compare_says_how_a_claim_with_a_pronoun_was_compared(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    first, second = tmp_path / "dayton.txt", tmp_path / "wire.txt"
+    first.write_text(
+        "Maria Lopez, 42, was taken to Mercy Hospital on Sunday after the crash on Route 9."
+        "\n\nShe was released on Monday afternoon.\n",
+        encoding="utf-8",
+    )
+    second.write_text(
+        "Maria Lopez was released from Mercy Hospital on Monday afternoon, her family said.\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(cli.main, ["compare", str(first), str(second)])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    at = next(i for i, line in enumerate(lines) if "She was released on Monday" in line)
+    assert lines[at].startswith("[+] ")
+    assert lines[at + 1].strip() == "compared as “Maria Lopez was released on Monday afternoon.”"
+    assert sum("compared as" in line for line in lines) == 1
+
+
+@pytest.mark.usefixtures("shared_core")
 def test_compare_json_has_the_contract_shape(runner: CliRunner, seed_files: list[str]) -> None:
     result = runner.invoke(
         cli.main, ["compare", *seed_files, "--source", "IranWire", "--source", "Guardian", "--json"]
