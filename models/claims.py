@@ -783,6 +783,12 @@ class ClaimExtractor:
 _OPENING_PRONOUNS = {"he": False, "she": False, "his": True, "her": True}
 """Singular personal pronouns that can open a sentence about a person, and whether each is a
 possessive there ("Her mother said …")."""
+_OTHER_GENDER = {
+    "he": frozenset({"she", "her", "hers", "herself"}),
+    "his": frozenset({"she", "her", "hers", "herself"}),
+    "she": frozenset({"he", "him", "his", "himself"}),
+    "her": frozenset({"he", "him", "his", "himself"}),
+}
 
 
 def read_as_named(sentences: Sequence[Sentence], index: int, piece: str) -> str | None:
@@ -793,7 +799,9 @@ def read_as_named(sentences: Sequence[Sentence], index: int, piece: str) -> str 
     the subject of its clause ("Jane Doe, 19, was shot on Main Street. She died at the
     scene."). A pronoun in the middle of a sentence, a sentence before that names two people
     or none, one whose person is not its subject ("Police found Doe. He …" may be about
-    someone unnamed) or only the speaker ("Doe said …") leave the claim as written. The name
+    someone unnamed) or only the speaker ("Doe said …"), and one that speaks of someone of
+    the other gender ("Doe called police after her husband hit her. He …") leave the claim
+    as written. The name
     is the fullest form the article gave that person before ("Doe" → "Jane Doe").
     """
     first, _, rest = piece.partition(" ")
@@ -806,6 +814,8 @@ def read_as_named(sentences: Sequence[Sentence], index: int, piece: str) -> str 
     before = sentences[index - 1].span
     if before is None:
         return None
+    if any(t.lower_ in _OTHER_GENDER[first.lower()] for t in before):
+        return None  # someone of the other gender is about: "… after her husband hit her. He …"
     people = [e for e in before.ents if e.label_ == "PERSON"]
     # The subject of what happened, not a speaker: after "Doe said the boy was shot.", "He …"
     # is as likely to be the boy.

@@ -499,6 +499,8 @@ def test_an_opening_pronoun_is_read_as_the_one_person_named_before() -> None:
         "Sheriff Tom Reyes said the boy was shot twice.\n\nHe was taken to a hospital.\n",
         # The person named is not the subject: "he" may be someone unnamed.
         "Police found John Carter in the car on Monday.\n\nHe had been shot twice.\n",
+        # Someone of the other gender is about: "he" is not the woman named.
+        "Maria Lopez called police after her husband hit her.\n\nHe was arrested at the scene.\n",
         # The pronoun does not open its sentence.
         "John Carter was arrested on Monday.\n\nOn Tuesday he was released on bail.\n",
     ],
