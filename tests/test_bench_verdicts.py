@@ -101,3 +101,29 @@ def test_story_scores_judge_verdicts_by_their_evidence() -> None:
     assert (counts["facts"], counts["facts_found"]) == (1, 1)
     assert (counts["conflicts"], counts["conflicts_caught"]) == (1, 1)
     assert counts["own_outlet"] == 0
+
+
+def test_completion_finds_the_decided_pairs_that_no_label_covers() -> None:
+    from bench.verdicts.complete import unlabelled_pairs
+
+    gold = Gold()
+    gold.sentences = {
+        "A": [(0, 10, "A:0-10"), (11, 20, "A:11-20"), (21, 30, "A:21-30")],
+        "B": [(0, 10, "B:0-10"), (11, 20, "B:11-20")],
+    }
+    gold.pairs[("A:0-10", "B:0-10")] = {"label": "supports", "incident": "x"}
+
+    def claim(start: int, verdict: str, relation: str, at: int) -> dict[str, object]:
+        evidence = {"article": "B", "start": at, "end": at + 9, "relation": relation}
+        return {"article": "A", "start": start, "end": start + 9, "verdict": verdict,
+                "evidence": [evidence]}  # fmt: skip
+
+    claims = [
+        claim(0, "corroborated", "supports", 0),  # labelled: nothing to read
+        claim(11, "corroborated", "supports", 11),  # unlabelled support
+        claim(21, "contested", "contradicts", 0),  # unlabelled contradiction
+        claim(21, "single_source", "supports", 11),  # decided nothing
+        {"article": "C", "start": 0, "end": 9, "verdict": "corroborated", "evidence": []},
+    ]
+    found = unlabelled_pairs(gold, {"incidents": {"x": {"claims": claims}}})
+    assert found == {"x": {("A:11-20", "B:11-20"), ("A:21-30", "B:0-10")}}
