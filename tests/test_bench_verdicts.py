@@ -125,5 +125,9 @@ def test_completion_finds_the_decided_pairs_that_no_label_covers() -> None:
         claim(21, "single_source", "supports", 11),  # decided nothing
         {"article": "C", "start": 0, "end": 9, "verdict": "corroborated", "evidence": []},
     ]
+    # Evidence in an article nobody labelled: nothing to read, no empty incident.
+    alone = claim(0, "corroborated", "supports", 0)
+    alone["evidence"] = [{"article": "D", "start": 0, "end": 9, "relation": "supports"}]
+    assert unlabelled_pairs(gold, {"incidents": {"y": {"claims": [alone]}}}) == {}
     found = unlabelled_pairs(gold, {"incidents": {"x": {"claims": claims}}})
     assert found == {"x": {("A:11-20", "B:11-20"), ("A:21-30", "B:0-10")}}

@@ -63,8 +63,10 @@ def unlabelled_pairs(gold: Gold, predictions: dict[str, Any]) -> dict[str, set[t
             ]
             if any(_label(gold, own, refs) for refs in evidence):
                 continue
-            found[incident].update((c, e) for refs in evidence for c in own for e in refs)
-    return found
+            pairs = {(c, e) for refs in evidence for c in own for e in refs}
+            if pairs:  # evidence only in articles nobody labelled: nothing to read
+                found[incident] |= pairs
+    return dict(found)
 
 
 def _next_id(rows: list[dict[str, Any]]) -> int:
