@@ -801,8 +801,8 @@ def read_as_named(sentences: Sequence[Sentence], index: int, piece: str) -> str 
     or none, one whose person is not its subject ("Police found Doe. He …" may be about
     someone unnamed) or only the speaker ("Doe said …"), and one that speaks of someone of
     the other gender ("Doe called police after her husband hit her. He …") leave the claim
-    as written. The name
-    is the fullest form the article gave that person before ("Doe" → "Jane Doe").
+    as written. The name is the fullest form the article gave that person before ("Doe" →
+    "Jane Doe").
     """
     first, _, rest = piece.partition(" ")
     possessive = _OPENING_PRONOUNS.get(first.lower())
