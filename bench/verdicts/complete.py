@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from bench.verdicts.corpus import benchmark_incidents  # noqa: E402
-from bench.verdicts.merge import LABELS, TYPES  # noqa: E402
+from bench.verdicts.merge import LABELS, label_row  # noqa: E402
 from bench.verdicts.score import Gold, _label, load_gold, parse_ref  # noqa: E402
 
 DECIDED = {"corroborated": "supports", "contested": "contradicts"}
@@ -161,27 +161,12 @@ def merge(args: argparse.Namespace) -> None:
         first = _next_id(rows)
         split = refs[incident]["split"]
         for n, item in enumerate(sorted(items, key=lambda i: i["pair"])):
-            label = item["label"]
-            if label not in LABELS:
+            if item["label"] not in LABELS:
                 raise SystemExit(f"{incident}: bad label in {item}")
-            kind = item.get("type") if label == "contradicts" else None
-            if label == "contradicts" and kind not in TYPES:
-                kind = "other"
             pid = f"x{first + n:03d}"
             claim, evidence = pairs[item["pair"]]
             refs[incident]["pairs"][pid] = [claim, evidence]
-            rows.append(
-                {
-                    "incident": incident,
-                    "split": split,
-                    "pair": pid,
-                    "claim": claim,
-                    "evidence": evidence,
-                    "label": label,
-                    "type": kind,
-                    "note": str(item.get("note") or "")[:120],
-                }
-            )
+            rows.append(label_row(item, incident, split, pid, claim, evidence))
         labels_path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
         print(f"{incident}: {len(items)} pairs added")
     refs_path.write_text(json.dumps(refs, indent=1) + "\n", encoding="utf-8")

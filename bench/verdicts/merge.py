@@ -12,10 +12,32 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 LABELS = {"supports", "partial", "contradicts", "silent"}
 TYPES = {"count", "age", "time", "date", "place", "name", "event", "other"}
+
+
+def label_row(
+    item: dict[str, Any], incident: str, split: str, pid: str, claim: str, evidence: str
+) -> dict[str, Any]:
+    """A labeller's reading of one pair (`{"label", "type", "note"}`) as a row of `labels/`;
+    a contradiction of no known type is of type "other"."""
+    label = item["label"]
+    kind = item.get("type") if label == "contradicts" else None
+    if label == "contradicts" and kind not in TYPES:
+        kind = "other"
+    return {
+        "incident": incident,
+        "split": split,
+        "pair": pid,
+        "claim": claim,
+        "evidence": evidence,
+        "label": label,
+        "type": kind,
+        "note": str(item.get("note") or "")[:120],
+    }
 
 
 def main() -> None:
@@ -36,26 +58,12 @@ def main() -> None:
             if not line.strip():
                 continue
             item = json.loads(line)
-            pid, label = item["pair"], item["label"]
-            kind = item.get("type") if label == "contradicts" else None
-            if pid not in ref["pairs"] or label not in LABELS or pid in seen:
+            pid = item["pair"]
+            if pid not in ref["pairs"] or item["label"] not in LABELS or pid in seen:
                 raise SystemExit(f"{incident}: bad row {item}")
-            if label == "contradicts" and kind not in TYPES:
-                kind = "other"
             seen.add(pid)
             claim, evidence = ref["pairs"][pid]
-            rows.append(
-                {
-                    "incident": incident,
-                    "split": ref["split"],
-                    "pair": pid,
-                    "claim": claim,
-                    "evidence": evidence,
-                    "label": label,
-                    "type": kind,
-                    "note": str(item.get("note") or "")[:120],
-                }
-            )
+            rows.append(label_row(item, incident, ref["split"], pid, claim, evidence))
         missing = set(ref["pairs"]) - seen
         if missing:
             print(f"{incident}: {len(missing)} pairs unlabelled")
