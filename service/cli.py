@@ -318,6 +318,12 @@ def compare(files: tuple[Path, ...], sources: tuple[str, ...], as_json: bool) ->
     click.echo(report.model_dump_json(indent=2) if as_json else format_report(report))
 
 
+def _wrapped(text: str, first: int, rest: int) -> str:
+    """`text` filled to the report's width, its first line indented by `first` spaces and the
+    others by `rest`."""
+    return textwrap.fill(text, WIDTH, initial_indent=" " * first, subsequent_indent=" " * rest)
+
+
 def format_report(report: CompareReport) -> str:
     """The compare report as text: per article, each claim with its verdict and evidence."""
     story = report.story
@@ -331,44 +337,18 @@ def format_report(report: CompareReport) -> str:
         title = f" — {article.title}" if article.title else ""
         lines += ["", f"== {article.source}{title} ({len(article.claims)} claims)"]
         for claim in article.claims:
-            lines.append(
-                textwrap.fill(
-                    f"{MARKERS[claim.verdict]} {claim.text} [{claim.start}:{claim.end}]",
-                    WIDTH,
-                    subsequent_indent="    ",
-                )
-            )
+            claim_line = f"{MARKERS[claim.verdict]} {claim.text} [{claim.start}:{claim.end}]"
+            lines.append(_wrapped(claim_line, 0, 4))
             if claim.reads:
-                lines.append(
-                    textwrap.fill(
-                        f"compared as “{claim.reads}”",
-                        WIDTH,
-                        initial_indent=" " * 6,
-                        subsequent_indent=" " * 7,
-                    )
-                )
+                lines.append(_wrapped(f"compared as “{claim.reads}”", 6, 7))
             for ev in claim.evidence:
                 lines.append(
                     f"      {ev.relation.value} · {ev.source} · {ev.reason.value} · "
                     f"score {ev.score:.2f}"
                 )
-                lines.append(
-                    textwrap.fill(
-                        f"“{ev.text}”",
-                        WIDTH,
-                        initial_indent=" " * 8,
-                        subsequent_indent=" " * 9,
-                    )
-                )
+                lines.append(_wrapped(f"“{ev.text}”", 8, 9))
                 if ev.explanation:
-                    lines.append(
-                        textwrap.fill(
-                            ev.explanation,
-                            WIDTH,
-                            initial_indent="        ",
-                            subsequent_indent="        ",
-                        )
-                    )
+                    lines.append(_wrapped(ev.explanation, 8, 8))
     return "\n".join(lines)
 
 
