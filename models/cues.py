@@ -20,7 +20,14 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from models.labels import Reason
-from models.mentions import actors, dates, different_participants, quantities, same_actor
+from models.mentions import (
+    actors,
+    dates,
+    different_participants,
+    quantities,
+    same_actor,
+    text_of,
+)
 from models.values import ages, clock_times, settings, times_overlap
 
 if TYPE_CHECKING:
@@ -198,7 +205,7 @@ def number_mismatch(claim: Text, evidence: Text) -> Cue | None:
     house or in the whole case, the men among the survivors or among all the shot), and over
     the benchmark's four splits about a third of the count differences that would have
     contested a claim were real conflicts."""
-    if timeline_step(claim.text) or timeline_step(evidence.text):
+    if timeline_step(text_of(claim)) or timeline_step(text_of(evidence)):
         return None
     theirs = quantities(evidence[:])
     for mine in quantities(claim[:]):
@@ -256,7 +263,7 @@ def date_mismatch(claim: Text, evidence: Text) -> Cue | None:
     and dev stories every date difference that would have contested a claim set two steps of
     one story against each other ("killed Thursday" / "died Friday").
     """
-    if _TIMELINE.search(claim.text) or _TIMELINE.search(evidence.text):
+    if _TIMELINE.search(text_of(claim)) or _TIMELINE.search(text_of(evidence)):
         return None
     theirs = dates(evidence[:])
     for mine in dates(claim[:]):
@@ -330,7 +337,20 @@ def _numbers_clash(a: str, b: str) -> bool:
 
 
 def _verbs(text: Text) -> dict[str, Token]:
-    return {t.lemma_.lower(): t for t in text if t.pos_ in {"VERB", "AUX"} and t.dep_ != "aux"}
+    """The verbs of a text by lemma, read once per parse and kept in its Doc's `user_data`
+    (as `models.mentions` keeps mentions): a claim is compared with many evidence texts. The
+    dict is shared: callers only read it."""
+    span = text[:]
+    memo: dict[tuple[str, int, int], dict[str, Token]] = span.doc.user_data.setdefault(
+        "crosscheck", {}
+    )
+    key = ("verbs", span.start, span.end)
+    found = memo.get(key)
+    if found is None:
+        found = memo[key] = {
+            t.lemma_.lower(): t for t in span if t.pos_ in {"VERB", "AUX"} and t.dep_ != "aux"
+        }
+    return found
 
 
 _NEGATIVE_WORDS = frozenset({"nobody", "nothing", "none", "noone", "neither"})

@@ -21,7 +21,7 @@ import numpy as np
 from models.claims import Attribution, attribution_of
 from models.cues import Cue, find_cue, timeline_step
 from models.labels import Reason, Relation
-from models.mentions import dates, name_key, quantities, same_actor
+from models.mentions import dates, name_key, quantities, same_actor, text_of
 from models.values import ages
 
 if TYPE_CHECKING:
@@ -87,9 +87,12 @@ class _Pair:
     """Share of the evidence's key words that the claim holds (1.0: it only says less)."""
     shares_name: bool
     numbers_stated: bool
+    """Every counted number of the claim is in the evidence (read only where the claim's key
+    words are anchored or restated, `_inspect`; False elsewhere)."""
     values: bool
     """The claim states typed values (counts, ages, dates) and the evidence gives every one
-    of them the same value."""
+    of them the same value (read only from the `values_support` similarity on; False
+    below)."""
     cue: Cue | None
     length: int
 
@@ -123,20 +126,11 @@ def _content_keys(doc: Doc) -> set[str]:
     return keys
 
 
-def _text(doc: Doc) -> str:
-    """A parse's text, kept with it: spaCy joins its tokens again at every `Doc.text`."""
-    memo: dict[tuple[str, ...], str] = doc.user_data.setdefault("crosscheck", {})
-    text = memo.get(("text",))
-    if text is None:
-        text = memo[("text",)] = doc.text
-    return text
-
-
 def _values_agree(claim: Doc, evidence: Doc) -> bool:
     """Whether the claim states typed values (counted numbers, ages, dates) and the evidence
     gives each the same value for the same thing; never across a step of a running tally
     ("Earlier, officials reported two victims were in serious condition")."""
-    if timeline_step(_text(claim)) or timeline_step(_text(evidence)):
+    if timeline_step(text_of(claim)) or timeline_step(text_of(evidence)):
         return False
     mine_q = [q for q in quantities(claim[:]) if q.counts and q.exact]
     theirs_q = {(q.value, q.counts) for q in quantities(evidence[:])}
@@ -289,10 +283,14 @@ class Judge:
             contained=len(shared) / len(theirs) if theirs else 0.0,
             # A named actor or place in common anchors the two texts to the same fact.
             shares_name=any(k.startswith("name:") for k in shared),
-            numbers_stated=_numbers_stated(claim, evidence),
-            values=_values_agree(claim, evidence),
+            # Each of these is read only past a gate (`_anchored`, `_restated`, the values
+            # support); below it, reading the values of every candidate pair is wasted work.
+            numbers_stated=(
+                covered >= min(th.nli_anchor, th.restated) and _numbers_stated(claim, evidence)
+            ),
+            values=similarity >= th.values_support and _values_agree(claim, evidence),
             cue=cue,
-            length=len(_text(evidence)),
+            length=len(text_of(evidence)),
         )
 
     def _anchored(self, pair: _Pair) -> bool:

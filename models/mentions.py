@@ -11,7 +11,7 @@ from functools import wraps
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
-    from spacy.tokens import Span, Token
+    from spacy.tokens import Doc, Span, Token
 
 T = TypeVar("T")
 
@@ -35,6 +35,20 @@ def per_span(read: Callable[..., list[T]]) -> Callable[..., list[T]]:
         return list(found)
 
     return cached
+
+
+def text_of(text: Doc | Span) -> str:
+    """The text of a parse or a span of it, kept in its Doc's `user_data`: spaCy joins the
+    tokens again at every `.text`, and the judge reads each parse's text for many pairs."""
+    span = text[:]
+    memo: dict[tuple[Any, ...], str] = span.doc.user_data.setdefault("crosscheck", {})
+    # A Doc's text keeps the whitespace after its last token; a span's does not.
+    whole = text.__class__.__name__ == "Doc"
+    key = ("text",) if whole else ("text", span.start, span.end)
+    found = memo.get(key)
+    if found is None:
+        found = memo[key] = text.text
+    return found
 
 
 _WORD_NUMBERS = {

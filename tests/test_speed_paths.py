@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
+from spacy.tokens import Doc
 
-from models.judge import Judge, _Pair
-from models.mentions import quantities
+from models.judge import Judge, _numbers_stated, _Pair, _values_agree
+from models.mentions import quantities, text_of
 from service.core import Crosscheck
 from service.matching import Link, match
 from service.pipeline import analyse, lead_text
@@ -21,6 +24,18 @@ class AskingJudge(Judge):
     def _needs_model(self, pair: _Pair) -> bool:
         decided = pair.cue is not None and pair.cue.decisive
         return not decided and pair.similarity >= self.thresholds.model_gate
+
+
+class ReadingJudge(Judge):
+    """The judge as it was: the numbers and values of every candidate pair read."""
+
+    def _inspect(self, claim: Doc, evidence: Doc, similarity: float) -> _Pair:
+        pair = super()._inspect(claim, evidence, similarity)
+        return replace(
+            pair,
+            numbers_stated=_numbers_stated(claim, evidence),
+            values=_values_agree(claim, evidence),
+        )
 
 
 PAIRS = [
@@ -62,6 +77,31 @@ def test_model_asked_only_where_it_can_change_the_relation(core: Crosscheck) -> 
     asked_cheap = sum(fewer._needs_model(p) for p in inspected)
     asked_full = sum(every._needs_model(p) for p in inspected)
     assert asked_cheap < asked_full
+
+
+def test_values_read_only_past_their_gates_change_nothing(core: Crosscheck) -> None:
+    models = core.models
+    lazy = models.judge
+    reading = ReadingJudge(models.nlp, models.embedder, models.judge.nli)
+    pairs = [
+        *PAIRS,
+        # Counts and dates in pairs too far apart for the values to count.
+        ("Two men were shot on Friday.", "The mayor met two ministers on Friday in Rome."),
+        ("Police found 12 shell casings.", "Twelve casings lay near the 3 cars on Elm Street."),
+    ]
+    fast, slow = lazy.judge(pairs), reading.judge(pairs)
+    assert fast == slow
+    docs = [(lazy._parse([c])[0], lazy._parse([e])[0]) for c, e in pairs]
+    skipped = [lazy._inspect(c, e, 0.4).numbers_stated != _numbers_stated(c, e) for c, e in docs]
+    assert any(skipped), "some pair's numbers should go unread below the anchor"
+
+
+def test_a_parse_keeps_its_text(core: Crosscheck) -> None:
+    doc = core.models.nlp("Two drones were shot down.  Three soldiers were hurt. ")
+    assert text_of(doc) == doc.text
+    assert text_of(doc[:]) == doc[:].text != doc.text  # a span drops the last space
+    assert text_of(doc[0:2]) == "Two drones"
+    assert ("text",) in doc.user_data["crosscheck"]
 
 
 def test_mentions_read_once_per_parse_and_copied(core: Crosscheck) -> None:
