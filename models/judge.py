@@ -151,9 +151,15 @@ def _values_agree(claim: Doc, evidence: Doc) -> bool:
 
 
 def _numbers_stated(claim: Doc, evidence: Doc) -> bool:
-    """Whether every counted number of the claim appears, same value and noun, in the evidence."""
-    theirs = {(q.value, q.counts) for q in quantities(evidence[:])}
-    return all((q.value, q.counts) in theirs for q in quantities(claim[:]) if q.counts)
+    """Whether every counted number of the claim appears, with the same value, in the evidence.
+
+    The value, not the noun: outlets name one count differently ("five people" / "five
+    victims", "11 shots" / "11 rounds"), and the model and the anchor decide whether the two
+    texts speak of one thing. A count of another value keeps the model's entailment from
+    supporting the claim; whether two counts *clash* is `cues.number_mismatch`'s question, which
+    does compare the nouns."""
+    theirs = {q.value for q in quantities(evidence[:])}
+    return all(q.value in theirs for q in quantities(claim[:]) if q.counts)
 
 
 class Judge:

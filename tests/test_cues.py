@@ -21,6 +21,7 @@ from models.embedder import Embedder
 from models.judge import THRESHOLD_NAMES, Judge
 from models.labels import Reason, Relation
 from models.nlp import load_spacy
+from service.core import Crosscheck
 
 
 @pytest.fixture(scope="module")
@@ -325,3 +326,17 @@ def test_agreeing_values_of_an_earlier_tally_support_nothing(judge: Judge) -> No
         ]
     )
     assert j.relation is Relation.SILENT
+
+
+@pytest.mark.models
+def test_a_count_named_otherwise_can_be_supported_but_not_another_value(core: Crosscheck) -> None:
+    # Outlets name one count differently; the value must still be the claim's.
+    claim = "Five people were taken to local hospitals after the shooting."
+    same, other = core.models.judge.judge(
+        [
+            (claim, "The other five victims were taken to local hospitals after the shooting."),
+            (claim, "The other six victims were taken to local hospitals after the shooting."),
+        ]
+    )
+    assert same.relation is Relation.SUPPORTS, same.explanation
+    assert other.relation is not Relation.SUPPORTS, other.explanation
