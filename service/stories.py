@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -224,10 +225,11 @@ def choose_story(members: Sequence[Placement], probe: Placement, rule: JoinRule)
     """The story a new article joins, or None for a story of its own.
 
     Each story scores the best margin of its articles' `pair_score` against the new one over
-    what the pair needs (`needed_score`). The best story that clears it joins, unless one of
-    its articles can never tell the new one's event (it dates the event to another day, and
-    is no follow-up of it): the embedding and the words decide among compatible stories,
-    never across a clash.
+    what the pair needs (`needed_score`). The best story that clears it joins, unless it
+    dates the event to another day: when at least half of its dated articles do (and are no
+    follow-up of it). The embedding and the words decide among compatible stories, never
+    across a clash; one article that dates the event by another day than the rest of its story
+    (a background date read as the event's) does not close the story on its own.
     """
     near = [
         m for m in members if timeless(m, probe) or abs(m.published - probe.published) <= rule.reach
@@ -236,14 +238,18 @@ def choose_story(members: Sequence[Placement], probe: Placement, rule: JoinRule)
         return None
     cosines = np.vstack([m.vector for m in near]) @ probe.vector
     margins: dict[str, float] = {}
-    clashing: set[str] = set()
+    clashes: Counter[str] = Counter()
+    dated: Counter[str] = Counter()
     for member, cosine in zip(near, cosines, strict=True):
+        if member.event.day is not None:
+            dated[member.story] += 1
         needed = needed_score(member, probe, rule)
         if needed is None:
             if clash(member.event, probe.event, rule.day_tolerance):
-                clashing.add(member.story)
+                clashes[member.story] += 1
             continue
         margin = pair_score(member, probe, float(cosine)) - needed
         margins[member.story] = max(margins.get(member.story, margin), margin)
-    eligible = [(m, s) for s, m in margins.items() if m >= 0 and s not in clashing]
+    closed = {s for s, n in clashes.items() if n >= 0.5 * dated[s]}
+    eligible = [(m, s) for s, m in margins.items() if m >= 0 and s not in closed]
     return max(eligible)[1] if eligible else None

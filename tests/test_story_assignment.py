@@ -51,6 +51,19 @@ def test_a_story_that_dates_the_event_to_another_day_is_never_joined() -> None:
     assert choose_story(members, replace(probe, event=EventSignature()), RULE) == "quake"
 
 
+def test_one_article_dating_the_event_elsewhere_does_not_close_its_story() -> None:
+    sunday = EventSignature(days=(date(2026, 3, 8),))
+    background = EventSignature(days=(date(2025, 6, 1),))  # a year-old date read as the event's
+    probe = _placed("", _unit(1), WORDS, event=sunday)
+    story = [_placed("quake", _unit(1), WORDS, event=sunday) for _ in range(2)]
+    odd = _placed("quake", _unit(1), WORDS, event=background)
+    # Two of three dated articles agree with the new one: the story stays open to it.
+    assert choose_story([*story, odd], probe, RULE) == "quake"
+    # Half or more dating the event elsewhere close it, as one article alone does.
+    assert choose_story([story[0], odd], probe, RULE) is None
+    assert choose_story([odd], probe, RULE) is None
+
+
 def test_a_follow_up_weeks_later_joins_only_when_it_is_very_alike() -> None:
     members = [_placed("shooting", _unit(1, 0.3), WORDS)]
     later = T0 + timedelta(days=12)
