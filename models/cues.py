@@ -24,6 +24,7 @@ from models.mentions import (
     actors,
     dates,
     different_participants,
+    per_span,
     quantities,
     same_actor,
     text_of,
@@ -336,21 +337,15 @@ def _numbers_clash(a: str, b: str) -> bool:
     return number_a != number_b or bool(way_a and way_b and way_a != way_b)
 
 
+@per_span
+def _verb_lemmas(span: Span) -> list[tuple[str, Token]]:
+    return [(t.lemma_.lower(), t) for t in span if t.pos_ in {"VERB", "AUX"} and t.dep_ != "aux"]
+
+
 def _verbs(text: Text) -> dict[str, Token]:
-    """The verbs of a text by lemma, read once per parse and kept in its Doc's `user_data`
-    (as `models.mentions` keeps mentions): a claim is compared with many evidence texts. The
-    dict is shared: callers only read it."""
-    span = text[:]
-    memo: dict[tuple[str, int, int], dict[str, Token]] = span.doc.user_data.setdefault(
-        "crosscheck", {}
-    )
-    key = ("verbs", span.start, span.end)
-    found = memo.get(key)
-    if found is None:
-        found = memo[key] = {
-            t.lemma_.lower(): t for t in span if t.pos_ in {"VERB", "AUX"} and t.dep_ != "aux"
-        }
-    return found
+    """The verbs of a text by lemma, read once per parse (`per_span`): a claim is compared
+    with many evidence texts."""
+    return dict(_verb_lemmas(text[:]))
 
 
 _NEGATIVE_WORDS = frozenset({"nobody", "nothing", "none", "noone", "neither"})
